@@ -1,0 +1,47 @@
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test check lint format package bench job clean openapi
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade 'pip<26.3'
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m local.run
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+check: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy chalicelib
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+openapi: $(STAMP)
+	$(BIN)/python -m chalicelib.openapi > openapi.json
+
+package: $(STAMP)
+	rm -rf out && AWS_DEFAULT_REGION=ap-southeast-3 $(BIN)/chalice package --stage prod --merge-template infra/resources.json out
+
+# Run one scheduled job now against the running local stack: make job NAME=transfer_reminders
+job: $(STAMP)
+	$(BIN)/python -m local.job $(NAME)
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.cold_start
+	$(BIN)/python -m benchmarks.package_size
+
+clean:
+	rm -rf out build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,28 @@
+"""Tangerang Live education services: the Chalice app. Registers blueprints; nothing else."""
+
+from chalice import Chalice, ConvertToMiddleware
+
+from chalicelib.core.auth import auth_bp
+from chalicelib.core.observability import logger, metrics
+from chalicelib.documents.handlers import bp as documents_events
+from chalicelib.meta.routes import bp as meta_routes
+from chalicelib.notifications.routes import bp as notifications_routes
+from chalicelib.schools.routes import bp as schools_routes
+from chalicelib.transfers.handlers import bp as transfers_jobs
+from chalicelib.transfers.routes import bp as transfers_routes
+
+app = Chalice(app_name="tangerang-live-edu", configure_logs=False)
+app.debug = False
+app.register_middleware(ConvertToMiddleware(logger().inject_lambda_context))
+app.register_middleware(ConvertToMiddleware(metrics().log_metrics))
+
+for blueprint in (
+    auth_bp,
+    meta_routes,
+    transfers_routes,
+    schools_routes,
+    notifications_routes,
+    documents_events,
+    transfers_jobs,
+):
+    app.register_blueprint(blueprint)

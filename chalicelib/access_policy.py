@@ -1,0 +1,58 @@
+"""The one route x role table. Deny by default: a route missing here is refused for everyone,
+and tests/api/test_authorization_matrix.py fails when a route of the app is not listed.
+
+Object-level checks (which request, which school) happen in each service on every id.
+``admin`` (Diskominfo platform) is deliberately not a reader of children's data.
+"""
+
+from __future__ import annotations
+
+from chalicelib.core.principal import Role
+
+P, O, S, A = Role.PARENT, Role.SCHOOL_OPERATOR, Role.EDUCATION_STAFF, Role.ADMIN
+EVERYONE = frozenset({P, O, S, A})
+CASE_READERS = frozenset({P, O, S})
+REVIEWERS = frozenset({O, S})
+
+ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
+    ("POST", "/v1/transfers"): frozenset({P}),
+    ("GET", "/v1/transfers"): CASE_READERS,
+    ("GET", "/v1/transfers/{transfer_id}"): CASE_READERS,
+    ("PATCH", "/v1/transfers/{transfer_id}"): frozenset({P}),
+    ("GET", "/v1/transfers/{transfer_id}/timeline"): CASE_READERS,
+    ("POST", "/v1/transfers/{transfer_id}/submit"): frozenset({P}),
+    ("POST", "/v1/transfers/{transfer_id}/cancel"): frozenset({P}),
+    ("POST", "/v1/transfers/{transfer_id}/accept"): frozenset({O}),
+    ("POST", "/v1/transfers/{transfer_id}/release"): frozenset({O}),
+    ("POST", "/v1/transfers/{transfer_id}/confirm-dapodik"): frozenset({O}),
+    ("POST", "/v1/transfers/{transfer_id}/request-review"): frozenset({S}),
+    ("POST", "/v1/transfers/{transfer_id}/approve"): frozenset({S}),
+    ("POST", "/v1/transfers/{transfer_id}/request-revision"): REVIEWERS,
+    ("POST", "/v1/transfers/{transfer_id}/reject"): REVIEWERS,
+    ("POST", "/v1/transfers/{transfer_id}/documents"): frozenset({P, O}),
+    ("GET", "/v1/transfers/{transfer_id}/documents"): CASE_READERS,
+    ("GET", "/v1/transfers/{transfer_id}/documents/{document_id}/download"): CASE_READERS,
+    ("GET", "/v1/transfers/{transfer_id}/letter"): CASE_READERS,
+    ("POST", "/v1/transfers/{transfer_id}/letter/revoke"): frozenset({S}),
+    ("GET", "/v1/transfers/{transfer_id}/audit"): frozenset({S, A}),
+    ("GET", "/v1/worklist"): REVIEWERS,
+    ("GET", "/v1/schools"): EVERYONE,
+    ("GET", "/v1/schools/{npsn}"): EVERYONE,
+    ("GET", "/v1/schools/{npsn}/seats"): EVERYONE,
+    ("PUT", "/v1/schools/{npsn}/seats/{grade}"): REVIEWERS,
+    ("GET", "/v1/notifications"): EVERYONE,
+    ("GET", "/v1/notifications/unread-count"): EVERYONE,
+    ("POST", "/v1/notifications/{notification_id}/read"): EVERYONE,
+}
+
+PUBLIC_ROUTES = frozenset(
+    {
+        ("GET", "/v1/health"),
+        ("GET", "/v1/openapi.json"),
+        ("GET", "/v1/public/letters/{code}"),
+    }
+)
+
+
+def allowed_roles(method: str, path: str) -> frozenset[Role]:
+    return ROUTE_ROLES.get((method, path), frozenset())

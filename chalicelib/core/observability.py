@@ -1,0 +1,51 @@
+"""Powertools Logger (JSON, request id) and Metrics (EMF), with a redacting formatter.
+
+Every emitted log line passes through ``redact``: any run of exactly 16 digits (NIK, No. KK)
+and any bearer token are replaced, whatever field or traceback they hide in.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+
+SERVICE = "tangerang-live-edu"
+_SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
+_BEARER = re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+")
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+
+
+def redact(text: str) -> str:
+    text = _SIXTEEN_DIGITS.sub("[REDACTED]", text)
+    text = _BEARER.sub("Bearer [REDACTED]", text)
+    return _JWT.sub("[REDACTED-JWT]", text)
+
+
+class RedactingFormatter(LambdaPowertoolsFormatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+@lru_cache(maxsize=1)
+def logger() -> Logger:
+    return Logger(
+        service=SERVICE, logger_formatter=RedactingFormatter(), log_uncaught_exceptions=False
+    )
+
+
+@lru_cache(maxsize=1)
+def metrics() -> Metrics:
+    return Metrics(service=SERVICE, namespace="TangerangLiveEdu")
+
+
+def count(name: str, **dimensions: Any) -> None:
+    """Add one to a metric; dimensions must never hold personal data."""
+    m = metrics()
+    m.add_metric(name=name, unit="Count", value=1)
+    for key, value in dimensions.items():
+        m.add_metadata(key=key, value=str(value))

@@ -1,0 +1,89 @@
+"""Uploaded documents: a record per upload, which request (ref) and which slot it fills.
+
+Life: pending_upload -> clean | rejected (decided by the S3 event handler from the real object:
+size and magic bytes against the declared type; uploads after the slot expired are rejected).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+ALLOWED_TYPES = {
+    "application/pdf": (b"%PDF-",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+}
+SNIFF_BYTES = 16
+
+
+class DocStatus(StrEnum):
+    PENDING_UPLOAD = "pending_upload"
+    CLEAN = "clean"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class Document:
+    ref: str
+    id: str
+    slot: str
+    content_type: str
+    status: DocStatus
+    uploaded_by: str
+    uploader_role: str
+    created_at: datetime
+    upload_expires_at: datetime
+    quarantine_key: str
+    clean_key: str | None = None
+    size: int | None = None
+    reject_reason: str | None = None
+
+
+def quarantine_key(ref: str, doc_id: str) -> str:
+    """Server-chosen key: no NIK, no name, no client file name."""
+    kind, ref_id = ref.split("#", 1)
+    return f"quarantine/{kind}/{ref_id}/{doc_id}"
+
+
+def clean_key(ref: str, doc_id: str) -> str:
+    kind, ref_id = ref.split("#", 1)
+    return f"clean/{kind}/{ref_id}/{doc_id}"
+
+
+def parse_quarantine_key(key: str) -> tuple[str, str] | None:
+    """(ref, doc_id) from a quarantine key, or None for a key the server never issued."""
+    parts = key.split("/")
+    if len(parts) != 4 or parts[0] != "quarantine" or not all(parts[1:]):
+        return None
+    return f"{parts[1]}#{parts[2]}", parts[3]
+
+
+def inspect(declared_type: str, size: int, head: bytes, max_bytes: int) -> str | None:
+    """Why an uploaded object is not acceptable, or None when it is clean."""
+    if size <= 0:
+        return "empty_file"
+    if size > max_bytes:
+        return "file_too_large"
+    magics = ALLOWED_TYPES.get(declared_type)
+    if magics is None:
+        return "type_not_allowed"
+    if not any(head.startswith(m) for m in magics):
+        return "content_does_not_match_type"
+    return None
+
+
+REJECT_MESSAGES = {
+    "empty_file": "Berkas kosong.",
+    "file_too_large": "Berkas lebih dari 5 MB.",
+    "type_not_allowed": "Jenis berkas tidak diizinkan (hanya PDF, JPEG, PNG).",
+    "content_does_not_match_type": "Isi berkas tidak sesuai dengan jenisnya (mis. bukan PDF asli).",
+    "upload_slot_expired": "Tautan unggah sudah kedaluwarsa; minta tautan baru.",
+}
+
+
+def latest_clean(docs: list[Document], slot: str) -> Document | None:
+    """The document that currently fills a slot: the newest clean upload."""
+    clean = [d for d in docs if d.slot == slot and d.status is DocStatus.CLEAN]
+    return max(clean, key=lambda d: (d.created_at, d.id)) if clean else None

@@ -1,0 +1,116 @@
+"""Document use cases: open an upload slot, settle an uploaded object, sign a download."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from chalicelib.core.errors import Invalid
+from chalicelib.core.ids import new_id
+from chalicelib.core.principal import Principal
+from chalicelib.core.settings import Settings
+from chalicelib.core.storage import PresignedPost, Storage
+from chalicelib.documents.domain import (
+    ALLOWED_TYPES,
+    SNIFF_BYTES,
+    DocStatus,
+    Document,
+    clean_key,
+    inspect,
+    parse_quarantine_key,
+    quarantine_key,
+)
+from chalicelib.documents.repository import DocumentRepository
+
+
+@dataclass(frozen=True)
+class UploadTicket:
+    document: Document
+    post: PresignedPost
+
+
+def open_slot(
+    ref: str,
+    slot: str,
+    content_type: str,
+    *,
+    actor: Principal,
+    now: datetime,
+    docs: DocumentRepository,
+    storage: Storage,
+    settings: Settings,
+) -> UploadTicket:
+    """Create a pending document record and a presigned POST for exactly that key and type."""
+    if content_type not in ALLOWED_TYPES:
+        raise Invalid(
+            "type_not_allowed",
+            "Jenis berkas harus PDF, JPEG, atau PNG.",
+            allowed=sorted(ALLOWED_TYPES),
+        )
+    doc_id = new_id()
+    doc = Document(
+        ref=ref,
+        id=doc_id,
+        slot=slot,
+        content_type=content_type,
+        status=DocStatus.PENDING_UPLOAD,
+        uploaded_by=actor.sub,
+        uploader_role=actor.role.value,
+        created_at=now,
+        upload_expires_at=now + timedelta(seconds=settings.upload_url_ttl_seconds),
+        quarantine_key=quarantine_key(ref, doc_id),
+    )
+    docs.create(doc)
+    post = storage.presign_post(
+        doc.quarantine_key, content_type, settings.upload_max_bytes, settings.upload_url_ttl_seconds
+    )
+    return UploadTicket(doc, post)
+
+
+def settle_upload(
+    key: str,
+    event_time: datetime,
+    *,
+    docs: DocumentRepository,
+    storage: Storage,
+    settings: Settings,
+) -> tuple[str, Document | None]:
+    """Check one uploaded object and mark its document clean or rejected, exactly once.
+
+    Returns (outcome, document). Safe to call again for the same event (duplicate delivery).
+    """
+    parsed = parse_quarantine_key(key)
+    doc = docs.get(*parsed) if parsed else None
+    if doc is None:
+        storage.delete(key)  # a key the server never issued: drop it
+        return "unknown_key", None
+    if doc.status is not DocStatus.PENDING_UPLOAD:
+        return "already_settled", doc
+    target = clean_key(doc.ref, doc.id)
+    info = storage.inspect(key, SNIFF_BYTES)
+    if info is None:
+        if storage.exists(target):  # moved by an earlier attempt that died before settling
+            docs.settle(doc, DocStatus.CLEAN, size=None, clean_key=target, reason=None)
+            return "clean", doc
+        return "missing", doc
+    reason = inspect(doc.content_type, info.size, info.head, settings.upload_max_bytes)
+    if reason is None and event_time > doc.upload_expires_at:
+        reason = "upload_slot_expired"
+    if reason:
+        docs.settle(doc, DocStatus.REJECTED, size=info.size, clean_key=None, reason=reason)
+        storage.delete(key)
+        return "rejected", doc
+    storage.move(key, target)
+    docs.settle(doc, DocStatus.CLEAN, size=info.size, clean_key=target, reason=None)
+    return "clean", doc
+
+
+def download_url(doc: Document, *, storage: Storage, settings: Settings) -> str:
+    if doc.status is not DocStatus.CLEAN or not doc.clean_key:
+        raise Invalid(
+            "document_not_available",
+            "Dokumen belum lolos pemeriksaan atau ditolak, tidak dapat diunduh.",
+        )
+    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+    filename = f"{doc.slot}-{doc.id}.{extension[doc.content_type]}"
+    return storage.presign_get(doc.clean_key, settings.download_url_ttl_seconds, filename)

@@ -1,0 +1,37 @@
+"""Schools directory routes."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.core.http import Reply, Req, endpoint
+from chalicelib.schools import service
+from chalicelib.schools.schemas import SeatsUpdate
+from chalicelib.wiring import deps
+
+bp = Blueprint(__name__)
+
+
+@endpoint(bp, "/v1/schools")
+def list_schools(req: Req) -> Reply:
+    return Reply(service.list_schools(req.query, deps()))
+
+
+@endpoint(bp, "/v1/schools/{npsn}")
+def get_school(req: Req, npsn: str) -> Reply:
+    return Reply(service.get_school(npsn, deps()))
+
+
+@endpoint(bp, "/v1/schools/{npsn}/seats")
+def list_seats(req: Req, npsn: str) -> Reply:
+    return Reply(service.list_seats(npsn, deps()))
+
+
+@endpoint(bp, "/v1/schools/{npsn}/seats/{grade}", "PUT")
+def declare_seats(req: Req, npsn: str, grade: str) -> Reply:
+    body = req.body(SeatsUpdate)
+    return Reply(
+        service.declare_seats(
+            npsn, grade, body, actor=req.actor, deps=deps(), request_id=req.request_id
+        )
+    )

@@ -1,0 +1,155 @@
+"""Pindah Sekolah HTTP routes: parse, call one service function, return its model."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.core.http import Reply, Req, endpoint
+from chalicelib.core.pagination import decode_cursor, encode_cursor, parse_limit
+from chalicelib.core.schemas import ActionInput
+from chalicelib.documents.schemas import UploadCreate
+from chalicelib.transfers import attachments, letter_files, presenters, queries, service
+from chalicelib.transfers.domain import Action
+from chalicelib.transfers.schemas import AuditEntryPublic, AuditPage, TransferCreate, TransferUpdate
+from chalicelib.wiring import deps
+
+bp = Blueprint(__name__)
+BASE = "/v1/transfers"
+
+
+@endpoint(bp, BASE, "POST")
+def create_transfer(req: Req) -> Reply:
+    body = req.body(TransferCreate)
+    return Reply(service.create(body, actor=req.actor, deps=deps(), request_id=req.request_id), 201)
+
+
+@endpoint(bp, BASE)
+def list_transfers(req: Req) -> Reply:
+    return Reply(
+        queries.list_transfers(req.query, actor=req.actor, deps=deps(), request_id=req.request_id)
+    )
+
+
+@endpoint(bp, "/v1/worklist")
+def worklist(req: Req) -> Reply:
+    return Reply(
+        queries.worklist(req.query, actor=req.actor, deps=deps(), request_id=req.request_id)
+    )
+
+
+@endpoint(bp, BASE + "/{transfer_id}")
+def get_transfer(req: Req, transfer_id: str) -> Reply:
+    return Reply(service.get(transfer_id, actor=req.actor, deps=deps(), request_id=req.request_id))
+
+
+@endpoint(bp, BASE + "/{transfer_id}", "PATCH")
+def update_transfer(req: Req, transfer_id: str) -> Reply:
+    body = req.body(TransferUpdate)
+    return Reply(
+        service.update(transfer_id, body, actor=req.actor, deps=deps(), request_id=req.request_id)
+    )
+
+
+@endpoint(bp, BASE + "/{transfer_id}/timeline")
+def get_timeline(req: Req, transfer_id: str) -> Reply:
+    transfer = service.load(transfer_id, req.actor, deps(), req.request_id)
+    return Reply(presenters.timeline(transfer))
+
+
+def _action_route(action: Action) -> None:
+    path = BASE + "/{transfer_id}/" + action.value.replace("_", "-")
+
+    def view(req: Req, transfer_id: str) -> Reply:
+        body = req.body(ActionInput)
+        return Reply(
+            service.act(
+                transfer_id,
+                action,
+                reason=body.reason,
+                version=body.version,
+                actor=req.actor,
+                deps=deps(),
+                request_id=req.request_id,
+            )
+        )
+
+    view.__name__ = f"transfer_{action.value}"
+    endpoint(bp, path, "POST")(view)
+
+
+for _action in Action:
+    _action_route(_action)
+
+
+@endpoint(bp, BASE + "/{transfer_id}/documents", "POST")
+def open_upload(req: Req, transfer_id: str) -> Reply:
+    body = req.body(UploadCreate)
+    return Reply(
+        attachments.open_upload(
+            transfer_id,
+            body.slot,
+            body.content_type,
+            actor=req.actor,
+            deps=deps(),
+            request_id=req.request_id,
+        ),
+        201,
+    )
+
+
+@endpoint(bp, BASE + "/{transfer_id}/documents")
+def list_documents(req: Req, transfer_id: str) -> Reply:
+    return Reply(
+        attachments.list_documents(
+            transfer_id, actor=req.actor, deps=deps(), request_id=req.request_id
+        )
+    )
+
+
+@endpoint(bp, BASE + "/{transfer_id}/documents/{document_id}/download")
+def download_document(req: Req, transfer_id: str, document_id: str) -> Reply:
+    return Reply(
+        attachments.download(
+            transfer_id, document_id, actor=req.actor, deps=deps(), request_id=req.request_id
+        )
+    )
+
+
+@endpoint(bp, BASE + "/{transfer_id}/letter")
+def download_letter(req: Req, transfer_id: str) -> Reply:
+    transfer = service.load(transfer_id, req.actor, deps(), req.request_id)
+    return Reply(letter_files.download(transfer, deps()))
+
+
+@endpoint(bp, BASE + "/{transfer_id}/letter/revoke", "POST")
+def revoke_letter(req: Req, transfer_id: str) -> Reply:
+    body = req.body(ActionInput)
+    transfer = service.load(transfer_id, req.actor, deps(), req.request_id)
+    return Reply(letter_files.revoke(transfer, body.reason, req.actor, deps(), req.request_id))
+
+
+@endpoint(bp, "/v1/public/letters/{code}", public=True)
+def verify_letter(req: Req, code: str) -> Reply:
+    return Reply(letter_files.verify(code, deps()))
+
+
+@endpoint(bp, BASE + "/{transfer_id}/audit")
+def transfer_audit(req: Req, transfer_id: str) -> Reply:
+    d = deps()
+    scope = service.subject(transfer_id)
+    after = decode_cursor(d.settings.signing_secret, scope, req.query.get("cursor"))
+    items, last = d.audit.for_subject(scope, parse_limit(req.query.get("limit")), after)
+    entries = [
+        AuditEntryPublic(
+            at=e.at,
+            action=e.action,
+            actor_sub=e.actor_sub,
+            actor_role=e.actor_role,
+            outcome=e.outcome,
+            detail=e.detail,
+        )
+        for e in items
+    ]
+    return Reply(
+        AuditPage(items=entries, next_cursor=encode_cursor(d.settings.signing_secret, scope, last))
+    )

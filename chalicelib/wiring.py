@@ -1,0 +1,68 @@
+"""Composition root: the production dependencies, built lazily on first use (never at import)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from chalicelib.core.audit import AuditLog
+from chalicelib.core.clock import Clock, SystemClock
+from chalicelib.core.notify import PushSender, SnsPushSender
+from chalicelib.core.settings import Settings, get_settings
+from chalicelib.core.storage import S3Storage, Storage
+from chalicelib.documents.repository import DocumentRepository
+from chalicelib.notifications.repository import InboxRepository
+from chalicelib.schools.repository import SchoolRepository
+from chalicelib.transfers.repository import TransferRepository
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    clock: Clock
+    transfers: TransferRepository
+    schools: SchoolRepository
+    documents: DocumentRepository
+    inbox: InboxRepository
+    audit: AuditLog
+    storage: Storage
+    sender: PushSender
+
+
+_override: Deps | None = None
+
+
+def use(deps: Deps | None) -> None:
+    """Tests and the local stand-in may swap the whole set (e.g. a fixed clock)."""
+    global _override
+    _override = deps
+
+
+@lru_cache(maxsize=1)
+def _production() -> Deps:
+    from chalicelib.audit.repository import DynamoAuditLog
+    from chalicelib.documents.repository import DynamoDocumentRepository
+    from chalicelib.notifications.repository import DynamoInboxRepository
+    from chalicelib.schools.repository import DynamoSchoolRepository
+    from chalicelib.transfers.repository import DynamoTransferRepository
+
+    settings = get_settings()
+    return Deps(
+        settings=settings,
+        clock=SystemClock(),
+        transfers=DynamoTransferRepository(),
+        schools=DynamoSchoolRepository(),
+        documents=DynamoDocumentRepository(),
+        inbox=DynamoInboxRepository(settings.notification_ttl_days),
+        audit=DynamoAuditLog(),
+        storage=S3Storage(settings.documents_bucket),
+        sender=SnsPushSender(settings.notifications_topic_arn),
+    )
+
+
+def deps() -> Deps:
+    return _override if _override is not None else _production()
+
+
+def reset() -> None:
+    _production.cache_clear()
