@@ -127,7 +127,8 @@ def to_model(t: Transfer, version: int | None) -> TransferModel:
         destination_queue=queues[1],
         body=json.dumps(codec.dump(t)),
     )
-    model.version = version
+    if version is not None:
+        model.version = version
     return model
 
 

@@ -1,0 +1,36 @@
+"""Test data builders: valid NIKs, schools, transfer bodies, small files."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from typing import Any
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+
+def nik(birth: date, gender: str, region: str = "367101") -> str:
+    day = birth.day + (40 if gender == "P" else 0)
+    serial = random.randint(1, 9999)
+    return f"{region}{day:02d}{birth.month:02d}{birth.year % 100:02d}{serial:04d}"
+
+
+def npsn() -> str:
+    return f"{random.randint(20600000, 20699999)}"
+
+
+def transfer_body(origin: str, destination: str, *, grade: int = 8, gender: str = "L",
+                  birth: date | None = None, nik_value: str | None = None) -> dict[str, Any]:
+    birth = birth or date(2012, 5, 17) + timedelta(days=random.randint(0, 300))
+    return {
+        "student": {"name": "Andi Pratama", "nik": nik_value or nik(birth, gender),
+                    "nisn": f"{random.randint(0, 9999999999):010d}",
+                    "birth_date": birth.isoformat(), "gender": gender, "grade": grade},
+        "origin_npsn": origin,
+        "destination_npsn": destination,
+        "reason": "Orang tua pindah tugas ke Karawaci",
+        "wanted_start_date": "2027-01-04",
+        "parent": {"name": "Budi Santoso", "phone": "0812-3456-7890"},
+    }

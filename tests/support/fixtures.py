@@ -1,0 +1,133 @@
+"""Shared fixtures: the Chalice test client, callers of every role, schools, uploads."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import requests
+from chalice.test import Client
+
+from chalicelib.core.aws import client as aws_client
+from chalicelib.core.settings import get_settings
+from chalicelib.documents.handlers import process
+from chalicelib.schools.domain import Level, School
+from chalicelib.wiring import deps
+from tests.support import factories
+
+
+@dataclass
+class Api:
+    client: Client
+
+    def call(self, method: str, path: str, token: str | None = None, body: Any = None,
+             headers: dict[str, str] | None = None) -> tuple[int, Any, dict[str, str]]:
+        hdrs = {"Content-Type": "application/json", **(headers or {})}
+        if token:
+            hdrs["Authorization"] = f"Bearer {token}"
+        raw = b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+        response = self.client.http.request(method, path, headers=hdrs, body=raw)
+        text = response.body.decode() if response.body else ""
+        try:
+            data = json.loads(text) if text else None
+        except ValueError:
+            data = text
+        return response.status_code, data, dict(response.headers)
+
+
+@dataclass
+class World:
+    """Two schools in Kota Tangerang, one outside, and callers of every role."""
+
+    origin: str
+    destination: str
+    outside: str
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def token(self, name: str) -> str:
+        return self.tokens[name]
+
+
+@pytest.fixture(scope="session")
+def chalice_client() -> Iterator[Client]:
+    from app import app
+
+    with Client(app, stage_name="test") as c:
+        yield c
+
+
+@pytest.fixture
+def api(chalice_client: Client) -> Api:
+    return Api(chalice_client)
+
+
+def add_school(npsn: str, level: Level = Level.SMP, kabkota: str = "3671",
+               seats: dict[int, int] | None = None) -> str:
+    d = deps()
+    d.schools.put(School(npsn, f"SMP Uji {npsn}", level, kabkota,
+                         "Kota Tangerang" if kabkota == "3671" else "Kabupaten Tangerang",
+                         "Karawaci", "Jl. Uji No. 1"))
+    for grade, free in (seats or {}).items():
+        d.schools.set_seats(npsn, grade, free, "test", datetime.now(UTC))
+    return npsn
+
+
+@pytest.fixture
+def world() -> World:
+    from tests.conftest import KEYS
+
+    origin = add_school(factories.npsn(), seats={8: 5})
+    destination = add_school(factories.npsn(), seats={7: 5, 8: 5, 9: 5})
+    outside = add_school(factories.npsn(), kabkota="3603", seats={8: 5})
+    tag = uuid.uuid4().hex[:8]
+    tokens = {
+        "parent": KEYS.token(f"parent-{tag}", "parent", name="Budi"),
+        "other_parent": KEYS.token(f"parent2-{tag}", "parent"),
+        "origin_op": KEYS.token(f"op-o-{tag}", "school_operator", npsn=origin),
+        "destination_op": KEYS.token(f"op-d-{tag}", "school_operator", npsn=destination),
+        "outside_op": KEYS.token(f"op-x-{tag}", "school_operator", npsn=outside),
+        "other_op": KEYS.token(f"op-z-{tag}", "school_operator", npsn=factories.npsn()),
+        "staff": KEYS.token(f"staff-{tag}", "education_staff"),
+        "admin": KEYS.token(f"admin-{tag}", "admin"),
+    }
+    return World(origin, destination, outside, tokens)
+
+
+def drain_uploads() -> int:
+    """Feed what S3 put on the uploads queue to the real handler, as Lambda would."""
+    sqs = aws_client("sqs")
+    url = sqs.get_queue_url(QueueName=get_settings().uploads_queue_name)["QueueUrl"]
+    handled = 0
+    while True:
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+        messages = got.get("Messages", [])
+        if not messages:
+            return handled
+        records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"],
+                    "body": m["Body"], "attributes": {}, "messageAttributes": {},
+                    "md5OfBody": m["MD5OfBody"], "eventSource": "aws:sqs",
+                    "eventSourceARN": "arn:aws:sqs:ap-southeast-3:123456789012:q",
+                    "awsRegion": "ap-southeast-3"} for m in messages]
+        result = process({"Records": records})
+        failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        for m in messages:
+            if m["MessageId"] not in failed:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        handled += len(messages)
+
+
+def upload(api: Api, token: str, transfer_id: str, slot: str, content: bytes = factories.PDF,
+           content_type: str = "application/pdf") -> dict[str, Any]:
+    status, ticket, _ = api.call("POST", f"/v1/transfers/{transfer_id}/documents", token,
+                                 {"slot": slot, "content_type": content_type})
+    assert status == 201, ticket
+    response = requests.post(ticket["upload_url"], data=ticket["upload_fields"],
+                             files={"file": ("dokumen", content, content_type)}, timeout=10)
+    assert response.status_code in (200, 201, 204), response.text
+    drain_uploads()
+    return dict(ticket["document"])
