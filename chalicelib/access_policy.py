@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from chalicelib.core.principal import Role
 
-P, O, S, A = Role.PARENT, Role.SCHOOL_OPERATOR, Role.EDUCATION_STAFF, Role.ADMIN
-EVERYONE = frozenset({P, O, S, A})
-CASE_READERS = frozenset({P, O, S})
-REVIEWERS = frozenset({O, S})
+P, OP, S, A = Role.PARENT, Role.SCHOOL_OPERATOR, Role.EDUCATION_STAFF, Role.ADMIN
+EVERYONE = frozenset({P, OP, S, A})
+CASE_READERS = frozenset({P, OP, S})
+REVIEWERS = frozenset({OP, S})
 
 ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/v1/transfers"): frozenset({P}),
@@ -22,14 +22,14 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/v1/transfers/{transfer_id}/timeline"): CASE_READERS,
     ("POST", "/v1/transfers/{transfer_id}/submit"): frozenset({P}),
     ("POST", "/v1/transfers/{transfer_id}/cancel"): frozenset({P}),
-    ("POST", "/v1/transfers/{transfer_id}/accept"): frozenset({O}),
-    ("POST", "/v1/transfers/{transfer_id}/release"): frozenset({O}),
-    ("POST", "/v1/transfers/{transfer_id}/confirm-dapodik"): frozenset({O}),
+    ("POST", "/v1/transfers/{transfer_id}/accept"): frozenset({OP}),
+    ("POST", "/v1/transfers/{transfer_id}/release"): frozenset({OP}),
+    ("POST", "/v1/transfers/{transfer_id}/confirm-dapodik"): frozenset({OP}),
     ("POST", "/v1/transfers/{transfer_id}/request-review"): frozenset({S}),
     ("POST", "/v1/transfers/{transfer_id}/approve"): frozenset({S}),
     ("POST", "/v1/transfers/{transfer_id}/request-revision"): REVIEWERS,
     ("POST", "/v1/transfers/{transfer_id}/reject"): REVIEWERS,
-    ("POST", "/v1/transfers/{transfer_id}/documents"): frozenset({P, O}),
+    ("POST", "/v1/transfers/{transfer_id}/documents"): frozenset({P, OP}),
     ("GET", "/v1/transfers/{transfer_id}/documents"): CASE_READERS,
     ("GET", "/v1/transfers/{transfer_id}/documents/{document_id}/download"): CASE_READERS,
     ("GET", "/v1/transfers/{transfer_id}/letter"): CASE_READERS,

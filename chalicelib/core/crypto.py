@@ -1,4 +1,7 @@
-"""Keyed hashes and field encryption for personal identifiers (NIK never stored in clear or in keys)."""
+"""Keyed hashes and field encryption for personal identifiers.
+
+The NIK is never stored in clear or in keys: an HMAC for lookups, AES-GCM for the value.
+"""
 
 from __future__ import annotations
 

@@ -45,7 +45,7 @@ def raise_unavailable(exc: Exception) -> None:
 
 
 def all_models() -> list[type[Model]]:
-    """Every PynamoDB model of the service (the infra drift test and the local stand-in use this)."""
+    """Every PynamoDB model of the service (used by the infra drift test)."""
     from chalicelib.audit.repository import AuditModel
     from chalicelib.documents.repository import DocumentModel
     from chalicelib.notifications.repository import NotificationModel

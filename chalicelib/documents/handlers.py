@@ -48,9 +48,10 @@ def handle_record(record: SQSRecord) -> None:
 
 def process(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     processor = BatchProcessor(event_type=EventType.SQS)
-    return process_partial_response(
+    response = process_partial_response(
         event=event, record_handler=handle_record, processor=processor, context=context
     )
+    return dict(response)
 
 
 @bp.on_sqs_message(queue=UPLOADS_QUEUE, batch_size=10)

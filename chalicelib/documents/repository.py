@@ -3,7 +3,7 @@ documents are one Query; the S3 handler finds a record from its key with one Get
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
@@ -101,7 +101,7 @@ class DynamoDocumentRepository:
         reason: str | None,
     ) -> bool:
         """Move pending_upload -> clean/rejected once; False if another delivery did it first."""
-        actions = [DocumentModel.status.set(status.value)]
+        actions: list[Any] = [DocumentModel.status.set(status.value)]
         if size is not None:
             actions.append(DocumentModel.size.set(size))
         if clean_key:

@@ -6,7 +6,8 @@ draft -> submitted (parent) -> accepted_by_destination (destination operator, ta
 move crosses the city boundary or the office asked) -> approved (staff; automatic when no review
 is needed) -> completed (both schools confirm the Dapodik mutation).
 Side states: needs_revision (a reviewer, with reason; the parent resubmits to the step that asked),
-rejected (a reviewer, with reason; frees the seat), cancelled (parent before approval; frees the seat).
+rejected (a reviewer, with reason; frees the seat), cancelled (parent before approval;
+frees the seat).
 """
 
 from __future__ import annotations
@@ -205,25 +206,30 @@ def waiting_on(transfer: Transfer) -> list[str]:
     return []
 
 
+FORWARD = {
+    State.SUBMITTED: ("destination", Action.ACCEPT),
+    State.ACCEPTED_BY_DESTINATION: ("origin", Action.RELEASE),
+    State.UNDER_REVIEW: ("office", Action.APPROVE),
+}
+
+
+def _owner_actions(state: State) -> list[Action]:
+    allowed = [Action.SUBMIT] if state in (State.DRAFT, State.NEEDS_REVISION) else []
+    return allowed + ([Action.CANCEL] if state in CANCELLABLE else [])
+
+
 def _allowed_for(transfer: Transfer, who: set[str]) -> list[Action]:
-    state, allowed = transfer.state, []
-    if "owner" in who:
-        if state in (State.DRAFT, State.NEEDS_REVISION):
-            allowed.append(Action.SUBMIT)
-        if state in CANCELLABLE:
-            allowed.append(Action.CANCEL)
+    state = transfer.state
+    allowed = _owner_actions(state) if "owner" in who else []
+    forward = FORWARD.get(state)
+    if forward and forward[0] in who:
+        allowed.insert(0, forward[1])
     reviewer = reviewer_of(state)
     if reviewer and (reviewer in who or "office" in who):
         allowed += [Action.REQUEST_REVISION, Action.REJECT]
-    if state is State.SUBMITTED and "destination" in who:
-        allowed.insert(0, Action.ACCEPT)
-    if state is State.ACCEPTED_BY_DESTINATION and "origin" in who:
-        allowed.insert(0, Action.RELEASE)
-    if state is State.UNDER_REVIEW and "office" in who:
-        allowed.insert(0, Action.APPROVE)
-    if "office" in who and state in (State.SUBMITTED, State.ACCEPTED_BY_DESTINATION):
-        if not transfer.review_requested:
-            allowed.append(Action.REQUEST_REVIEW)
+    office_may_ask = state in (State.SUBMITTED, State.ACCEPTED_BY_DESTINATION)
+    if "office" in who and office_may_ask and not transfer.review_requested:
+        allowed.append(Action.REQUEST_REVIEW)
     if state is State.APPROVED and _can_confirm(transfer, who):
         allowed.append(Action.CONFIRM_DAPODIK)
     return allowed

@@ -1,5 +1,6 @@
 """Daily reminders (07:00 WIB): actors whose step waited longer than the SLA, and parents whose
-request needs revision. The dedupe key holds the WIB date, so a second run that day sends nothing."""
+request needs revision. The dedupe key holds the WIB date, so a second run that day sends
+nothing."""
 
 from __future__ import annotations
 

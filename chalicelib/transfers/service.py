@@ -126,7 +126,9 @@ def get(transfer_id: str, *, actor: Principal, deps: Deps, request_id: str = "")
 def update(
     transfer_id: str, cmd: TransferUpdate, *, actor: Principal, deps: Deps, request_id: str = ""
 ) -> TransferPublic:
-    """Edit a draft (or a request sent back for revision). Raises StaleVersion, InvalidTransition."""
+    """Edit a draft or a request sent back for revision.
+
+    Raises StaleVersion, InvalidTransition."""
     t = load(transfer_id, actor, deps, request_id)
     _check_version(t, cmd.version)
     if t.state not in (State.DRAFT, State.NEEDS_REVISION) or actor.sub != t.parent_sub:
