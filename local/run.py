@@ -1,0 +1,701 @@
+"""The embedded local stack (``make run`` / ``python -m local.run``).
+
+One process, all on 127.0.0.1:
+* moto's ThreadedMotoServer, with the tables, bucket (S3 -> SQS notification), queues and topics
+  of infra/resources.json (local.resources);
+* the Chalice app behind chalice's LocalDevServer, with API Gateway's own errors (missing token,
+  authorizer deny, unknown route) answered as the GatewayResponses of the template define them;
+* the event side Chalice local lacks: an SQS poller feeding the uploads queue to the upload
+  handler (partial-batch semantics) and a scheduler firing ``transfer_reminders`` at 00:00 UTC.
+
+``start_stack`` is shared by ``main`` and tests/e2e. Dev tokens, keys and secrets are per run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import json
+import logging
+import os
+import re
+import secrets
+import shlex
+import signal
+import sys
+import threading
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from chalice.local import (
+    ChaliceRequestHandler,
+    ForbiddenError,
+    InvalidAuthorizerError,
+    LambdaContext,
+    LocalDevServer,
+    LocalGatewayException,
+    NotAuthorizedError,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "infra" / "resources.json"
+STATE_DIR = ROOT / ".local"
+HOST = "127.0.0.1"
+REGION = "ap-southeast-3"
+STAGE = "local"
+ACCOUNT = "123456789012"
+POLL_WAIT_SECONDS = 2
+JOB_TIMEOUT_MS = 120_000
+PASSTHROUGH_ENV = ("POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_DISABLED", "POWERTOOLS_DEV")
+# Variables that would send boto3 elsewhere than the local moto server.
+SHADOWING_ENV = (
+    "AWS_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_ENDPOINT_URL_SQS",
+    "AWS_ENDPOINT_URL_SNS",
+    "AWS_ENDPOINT_URL_STS",
+)
+
+
+def log(message: str) -> None:
+    print(f"[local] {message}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------------------------
+# API Gateway responses (infra/resources.json GatewayResponses) for the gateway's own errors
+# --------------------------------------------------------------------------------------------
+
+PROBLEMS = "https://api.tangerangkota.go.id/edu/problems/"
+
+
+@dataclass(frozen=True)
+class GatewayResponse:
+    status: int
+    headers: dict[str, str]
+    template: str
+
+    def render(self, request_id: str) -> tuple[int, dict[str, str], bytes]:
+        body = re.sub(r"\$context\.(extendedRequestId|requestId)", request_id, self.template)
+        body = re.sub(r"\$context\.[A-Za-z.]+", "", body)
+        return self.status, dict(self.headers), body.encode("utf-8")
+
+
+def _default_response(
+    status: int, code: str, slug: str, title: str, detail: str, **headers: str
+) -> GatewayResponse:
+    body = {
+        "type": PROBLEMS + slug,
+        "title": title,
+        "status": status,
+        "code": code,
+        "detail": detail,
+        "request_id": "$context.requestId",
+    }
+    base = {"Content-Type": "application/problem+json", "Cache-Control": "no-store"}
+    return GatewayResponse(status, base | headers, json.dumps(body, ensure_ascii=False))
+
+
+# Used only when the template does not define the response type.
+DEFAULT_RESPONSES = {
+    "UNAUTHORIZED": _default_response(
+        401,
+        "unauthenticated",
+        "unauthenticated",
+        "Unauthorized",
+        "Token akses tidak ada. Silakan masuk terlebih dahulu.",
+        **{"WWW-Authenticate": "Bearer"},
+    ),
+    "ACCESS_DENIED": _default_response(
+        401,
+        "invalid_token",
+        "invalid-token",
+        "Unauthorized",
+        "Token akses tidak valid atau sudah kedaluwarsa. Silakan masuk kembali.",
+        **{"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    ),
+    "MISSING_AUTHENTICATION_TOKEN": _default_response(
+        404,
+        "route_not_found",
+        "route-not-found",
+        "Not Found",
+        "Alamat atau metode yang diminta tidak tersedia.",
+    ),
+    "DEFAULT_5XX": _default_response(
+        500,
+        "internal_error",
+        "internal-error",
+        "Internal Server Error",
+        "Terjadi kesalahan pada server. Silakan coba lagi.",
+    ),
+}
+
+
+def _literal(value: Any) -> str | None:
+    """A mapping value of ResponseParameters: a quoted static string, e.g. "'no-store'"."""
+    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == "'":
+        return value[1:-1]
+    return None
+
+
+def _headers(params: dict[str, Any]) -> dict[str, str]:
+    """SAM style {"Headers": {...}} or CFN style {"gatewayresponse.header.X": ...}."""
+    raw = dict(params.get("Headers") or {})
+    prefix = "gatewayresponse.header."
+    raw |= {k[len(prefix) :]: v for k, v in params.items() if k.startswith(prefix)}
+    return {k: v for k, v in ((k, _literal(v)) for k, v in raw.items()) if v is not None}
+
+
+def _parse_response(spec: dict[str, Any], fallback: GatewayResponse | None) -> GatewayResponse:
+    templates = spec.get("ResponseTemplates") or {}
+    template = templates.get("application/json") or (fallback.template if fallback else "")
+    status = int(spec.get("StatusCode") or (fallback.status if fallback else 500))
+    return GatewayResponse(status, _headers(spec.get("ResponseParameters") or {}), template)
+
+
+def _specs(resource: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    props = resource.get("Properties") or {}
+    if resource.get("Type") == "AWS::ApiGateway::GatewayResponse":
+        kind = props.get("ResponseType")
+        return {kind: props} if isinstance(kind, str) else {}
+    responses = props.get("GatewayResponses")  # SAM AWS::Serverless::Api (Chalice's RestAPI)
+    return dict(responses) if isinstance(responses, dict) else {}
+
+
+def load_gateway_responses(path: Path = TEMPLATE) -> dict[str, GatewayResponse]:
+    responses = dict(DEFAULT_RESPONSES)
+    try:
+        template = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return responses
+    for resource in (template.get("Resources") or {}).values():
+        for kind, spec in _specs(resource).items():
+            responses[kind] = _parse_response(spec, responses.get(kind))
+    return responses
+
+
+def gateway_error_type(error: LocalGatewayException) -> str:
+    """Which API Gateway response type chalice local's error stands for."""
+    if isinstance(error, NotAuthorizedError):
+        return "UNAUTHORIZED"  # no Authorization header on a route with an authorizer
+    if isinstance(error, InvalidAuthorizerError):
+        return "AUTHORIZER_CONFIGURATION_ERROR"
+    if isinstance(error, ForbiddenError):
+        if error.headers.get("x-amzn-ErrorType") == "AccessDeniedException":
+            return "ACCESS_DENIED"  # the authorizer denied the token
+        return "MISSING_AUTHENTICATION_TOKEN"  # no such route
+    return "DEFAULT_5XX" if error.CODE >= 500 else "DEFAULT_4XX"
+
+
+class GatewayProblemHandler(ChaliceRequestHandler):
+    """chalice local's handler, answering gateway errors the way the deployed API does."""
+
+    def __init__(
+        self,
+        request: Any,
+        client_address: Any,
+        server: Any,
+        app_object: Any,
+        config: Any,
+        responses: dict[str, GatewayResponse],
+    ) -> None:
+        self.gateway_responses = responses
+        super().__init__(request, client_address, server, app_object, config)
+
+    def _send_gateway_response(self, kind: str, request_id: str, fallback: int) -> bool:
+        response = self.gateway_responses.get(kind) or self.gateway_responses.get(
+            "DEFAULT_5XX" if fallback >= 500 else "DEFAULT_4XX"
+        )
+        if response is None:
+            return False
+        status, headers, body = response.render(request_id)
+        headers |= {"x-amzn-RequestId": request_id, "x-amzn-ErrorType": kind}
+        ChaliceRequestHandler._send_http_response(self, status, headers, body)
+        return True
+
+    def _send_error_response(self, error: LocalGatewayException) -> None:
+        request_id = str(error.headers.get("x-amzn-RequestId") or uuid.uuid4())
+        if not self._send_gateway_response(gateway_error_type(error), request_id, error.CODE):
+            super()._send_error_response(error)
+
+    def _send_http_response(
+        self, code: int, headers: dict[str, Any], body: str | bytes | None
+    ) -> None:
+        # Chalice answers a known path with an unknown method itself (405); API Gateway answers
+        # MISSING_AUTHENTICATION_TOKEN before any Lambda runs.
+        if code == 405 and b"MethodNotAllowedError" in _as_bytes(body):
+            self._send_gateway_response("MISSING_AUTHENTICATION_TOKEN", str(uuid.uuid4()), 403)
+            return
+        super()._send_http_response(code, headers, body)
+
+    def _handle_guarded(self) -> None:
+        try:
+            self._generic_handle()
+        except Exception:  # noqa: BLE001 - e.g. the authorizer itself crashed: a 5xx, not a hang
+            traceback.print_exc()
+            self._send_gateway_response("AUTHORIZER_FAILURE", str(uuid.uuid4()), 500)
+
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _handle_guarded
+
+
+def _as_bytes(body: str | bytes | None) -> bytes:
+    if body is None:
+        return b""
+    return body if isinstance(body, bytes) else body.encode("utf-8")
+
+
+# --------------------------------------------------------------------------------------------
+# Environment, caches, tokens
+# --------------------------------------------------------------------------------------------
+
+
+def settings_env(moto_url: str, api_url: str, keys: Any) -> dict[str, str]:
+    """Everything the settings need that local.resources does not provide (random per run)."""
+    env = {
+        "AWS_ENDPOINT_URL": moto_url,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "STAGE": STAGE,
+        "JWT_ISSUER": keys.issuer,
+        "JWT_CLIENT_ID": keys.client_id,
+        "JWKS_JSON": keys.jwks_json,
+        "SIGNING_SECRET": secrets.token_hex(32),
+        "NIK_HMAC_KEY": secrets.token_hex(32),
+        "PII_KEY": secrets.token_hex(32),
+        "PUBLIC_BASE_URL": api_url,
+        "POWERTOOLS_SERVICE_NAME": "tangerang-live-edu",
+        "POWERTOOLS_METRICS_NAMESPACE": "TangerangLiveEdu",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+        "POWERTOOLS_METRICS_DISABLED": "true",  # EMF blobs per request drown the console
+    }
+    env |= {k: os.environ[k] for k in PASSTHROUGH_ENV if k in os.environ}
+    return env
+
+
+def apply_env(env: dict[str, str]) -> Callable[[], None]:
+    """Set ``env`` (and drop variables that would point boto3 elsewhere); returns an undo."""
+    keys = set(env) | set(SHADOWING_ENV)
+    saved = {k: os.environ.get(k) for k in keys}
+    for key in SHADOWING_ENV:
+        os.environ.pop(key, None)
+    os.environ.update(env)
+
+    def restore() -> None:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+    return restore
+
+
+def reset_caches() -> None:
+    """Forget settings, clients and connections built from a previous environment."""
+    from chalicelib import wiring
+    from chalicelib.core import auth, aws, idempotency, settings
+    from chalicelib.core.dynamo import all_models
+
+    settings.get_settings.cache_clear()
+    aws.reset_clients()
+    wiring.reset()
+    auth.verifier.cache_clear()
+    idempotency._runner.cache_clear()
+    for model in all_models():
+        model._connection = None
+
+
+def mint_tokens(keys: Any) -> dict[str, str]:
+    from local.seed import USERS
+
+    return {u.key: keys.token(u.sub, u.role, npsn=u.npsn, name=u.name) for u in USERS}
+
+
+# --------------------------------------------------------------------------------------------
+# Event side: SQS poller and scheduler
+# --------------------------------------------------------------------------------------------
+
+
+def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
+    """The event Lambda's SQS event source mapping would deliver for ``messages``."""
+    return {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m.get("Attributes", {}),
+                "messageAttributes": m.get("MessageAttributes", {}),
+                "md5OfBody": m["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": REGION,
+            }
+            for m in messages
+        ]
+    }
+
+
+class UploadPoller(threading.Thread):
+    """Long-polls the uploads queue and runs the upload handler, as the Lambda trigger would:
+    only messages not reported in batchItemFailures are deleted."""
+
+    def __init__(self, sqs: Any, queue_name: str, stop: threading.Event) -> None:
+        super().__init__(name="uploads-poller", daemon=True)
+        self.sqs, self.stop = sqs, stop
+        self.url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+        attrs = sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])
+        self.arn = attrs["Attributes"]["QueueArn"]
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                self.poll_once()
+            except Exception:  # noqa: BLE001 - keep polling; Lambda would retry too
+                if not self.stop.is_set():
+                    traceback.print_exc()
+                    self.stop.wait(1)
+
+    def poll_once(self) -> int:
+        got = self.sqs.receive_message(
+            QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=POLL_WAIT_SECONDS,
+            AttributeNames=["All"], MessageAttributeNames=["All"],
+        )  # fmt: skip
+        messages = got.get("Messages", [])
+        if not messages:
+            return 0
+        from chalicelib.documents.handlers import process
+
+        result = process(sqs_event(messages, self.arn), None)
+        failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        for m in messages:
+            if m["MessageId"] not in failed:
+                self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=m["ReceiptHandle"])
+        log(f"uploads: {len(messages) - len(failed)} handled, {len(failed)} left for retry")
+        return len(messages)
+
+
+def scheduled_jobs() -> dict[str, Any]:
+    """Name -> schedule expression of every @schedule function of the app."""
+    from chalice.app import ScheduledEventConfig
+
+    from app import app
+
+    return {
+        e.name: e.schedule_expression
+        for e in app.event_sources
+        if isinstance(e, ScheduledEventConfig)
+    }
+
+
+def scheduled_event(name: str, now: datetime) -> dict[str, Any]:
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": ACCOUNT,
+        "time": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": REGION,
+        "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/tl-edu-{STAGE}-{name}"],
+        "detail": {},
+    }
+
+
+def invoke_scheduled(name: str, now: datetime | None = None) -> Any:
+    """Run one scheduled function now, through the app's registered handler (with middleware)."""
+    from app import app
+
+    if name not in scheduled_jobs():
+        raise KeyError(name)
+    context = LambdaContext(name, 512, JOB_TIMEOUT_MS)
+    return app.handler_map[name](scheduled_event(name, now or datetime.now(UTC)), context)
+
+
+def next_fire(expression: Any, now: datetime) -> datetime:
+    """Next run of a daily ``Cron(m, h, *, *, ?, *)``; other expressions are not run locally."""
+    minute, hour = int(expression.minutes), int(expression.hours)
+    due = now.astimezone(UTC).replace(hour=hour, minute=minute, second=0, microsecond=0)
+    return due if due > now else due + timedelta(days=1)
+
+
+class Scheduler(threading.Thread):
+    def __init__(self, jobs: dict[str, Any], stop: threading.Event) -> None:
+        super().__init__(name="scheduler", daemon=True)
+        self.jobs, self.stop = jobs, stop
+
+    def run(self) -> None:
+        while self.jobs and not self.stop.is_set():
+            now = datetime.now(UTC)
+            name, due = min(
+                ((n, next_fire(e, now)) for n, e in self.jobs.items()), key=lambda item: item[1]
+            )
+            if self.stop.wait((due - now).total_seconds()):
+                return
+            try:
+                log(f"scheduled {name}: {invoke_scheduled(name, due)}")
+            except Exception:  # noqa: BLE001 - a failed run must not stop the scheduler
+                traceback.print_exc()
+
+
+def daily_jobs() -> dict[str, Any]:
+    jobs = {}
+    for name, expression in scheduled_jobs().items():
+        try:
+            next_fire(expression, datetime.now(UTC))
+            jobs[name] = expression
+        except (AttributeError, ValueError):
+            log(f"schedule of {name} is not a daily cron; run it with `make job NAME={name}`")
+    return jobs
+
+
+# --------------------------------------------------------------------------------------------
+# The stack
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Stack:
+    api_url: str = ""
+    moto_url: str = ""
+    tokens: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    seeded: dict[str, Any] = field(default_factory=dict)
+    state_dir: Path | None = None
+    _moto: Any = None
+    _api: LocalDevServer | None = None
+    _api_thread: threading.Thread | None = None
+    _threads: list[threading.Thread] = field(default_factory=list)
+    _stopping: threading.Event = field(default_factory=threading.Event)
+    _restore_env: Callable[[], None] | None = None
+
+    def stop(self) -> None:
+        """Stop workers, the API and moto; restore the environment. Safe to call twice."""
+        self._stopping.set()
+        if self._api is not None:
+            if self._api_thread is not None:  # shutdown() waits for serve_forever to return
+                self._api.shutdown()
+                self._api_thread.join()
+            self._api.server.server_close()
+            self._api, self._api_thread = None, None
+        for thread in self._threads:
+            thread.join(timeout=POLL_WAIT_SECONDS + 3)
+        self._threads = []
+        if self._restore_env is not None:
+            self._restore_env()
+            self._restore_env = None
+            reset_caches()
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto = None
+        if self.state_dir is not None:
+            (self.state_dir / "stack.env").unlink(missing_ok=True)
+
+
+def _start_moto(port: int) -> tuple[Any, str]:
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call otherwise
+    server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
+    server.start()
+    host, bound = server.get_host_and_port()
+    return server, f"http://{host}:{bound}"
+
+
+def thread_local_requests(app: Any) -> None:
+    """What chalice.local.create_local_server does: current_request per thread (threaded server)."""
+    from chalice.local import CustomLocalChalice, LocalChalice
+
+    if not isinstance(app, LocalChalice):
+        CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
+        app.__class__ = CustomLocalChalice
+
+
+def _bind_api(port: int) -> LocalDevServer:
+    from functools import partial
+
+    from chalice.config import Config
+
+    from app import app
+
+    thread_local_requests(app)
+    config = Config.create(
+        chalice_stage=STAGE, app_name=app.app_name, lambda_timeout=60, lambda_memory_size=512
+    )
+    handler = partial(GatewayProblemHandler, responses=load_gateway_responses())
+    return LocalDevServer(app, config, HOST, port, handler_cls=handler)
+
+
+def _provision(stack: Stack, keys: Any, seed: bool) -> None:
+    from chalicelib.core.settings import load_settings
+    from chalicelib.wiring import deps
+    from local import seed as demo
+    from local.resources import create_resources
+
+    stack.env = settings_env(stack.moto_url, stack.api_url, keys)
+    stack._restore_env = apply_env(stack.env)
+    created = create_resources(endpoint_url=stack.moto_url, stage=STAGE, region=REGION)
+    stack.env |= created
+    os.environ.update(created)
+    load_settings()  # fail here, clearly, if a variable is missing
+    reset_caches()
+    stack.seeded = demo.seed(deps()) if seed else {}
+    stack.tokens = mint_tokens(keys)
+
+
+def _start_workers(stack: Stack, scheduler: bool) -> None:
+    import boto3
+
+    assert stack._api is not None
+    sqs = boto3.session.Session().client("sqs", endpoint_url=stack.moto_url, region_name=REGION)
+    workers: list[threading.Thread] = [
+        UploadPoller(sqs, stack.env["UPLOADS_QUEUE_NAME"], stack._stopping)
+    ]
+    if scheduler:
+        workers.append(Scheduler(daily_jobs(), stack._stopping))
+    stack._threads = workers
+    for thread in workers:
+        thread.start()
+    serve = threading.Thread(target=stack._api.server.serve_forever, name="api", daemon=True)
+    serve.start()
+    stack._api_thread = serve
+
+
+def start_stack(
+    api_port: int = 0,
+    seed: bool = True,
+    *,
+    moto_port: int = 0,
+    state_dir: Path | None = None,
+    scheduler: bool = True,
+) -> Stack:
+    """Start moto, create the resources, seed, serve the API and run the event side."""
+    from local import devauth
+
+    stack = Stack()
+    try:
+        stack._moto, stack.moto_url = _start_moto(moto_port)
+        stack._api = _bind_api(api_port)
+        stack.api_url = f"http://{HOST}:{stack._api.server.server_address[1]}"
+        _provision(stack, devauth.generate(), seed)
+        _start_workers(stack, scheduler)
+        if state_dir is not None:
+            write_state(stack, state_dir)
+    except BaseException:
+        stack.stop()
+        raise
+    return stack
+
+
+# --------------------------------------------------------------------------------------------
+# State files and banner
+# --------------------------------------------------------------------------------------------
+
+
+def _write_private(path: Path, lines: list[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write("\n".join(lines) + "\n")
+
+
+def token_lines(stack: Stack) -> list[str]:
+    lines = [f"export API={shlex.quote(stack.api_url)}"]
+    lines += [f"export TOKEN_{k.upper()}={shlex.quote(v)}" for k, v in stack.tokens.items()]
+    return lines
+
+
+def write_state(stack: Stack, state_dir: Path) -> None:
+    """.local/stack.env (read by local.job) and .local/tokens.env (``source`` it); git-ignored."""
+    stack.state_dir = state_dir
+    env = stack.env | {"LOCAL_API_URL": stack.api_url, "LOCAL_STACK_PID": str(os.getpid())}
+    _write_private(state_dir / "stack.env", [f"{k}={shlex.quote(v)}" for k, v in env.items()])
+    _write_private(state_dir / "tokens.env", token_lines(stack))
+
+
+def banner(stack: Stack) -> str:
+    from local.seed import SCHOOLS, USERS
+
+    schools = {d.school.npsn: d.school for d in SCHOOLS}
+    users = "\n".join(
+        f"  TOKEN_{u.key.upper():<15} {u.sub:<22} {u.role:<16} "
+        + (f"{schools[u.npsn].name} ({u.npsn})" if u.npsn in schools else u.name)
+        for u in USERS
+    )
+    seeded = (
+        f"{len(stack.seeded['schools'])} schools (NPSNs are invented demo values)"
+        if stack.seeded
+        else "none (--no-seed)"
+    )
+    return f"""
+================ Tangerang Live education API (local stack, stage '{STAGE}') ================
+  API      {stack.api_url}      e.g. curl {stack.api_url}/v1/health
+  moto     {stack.moto_url}     (AWS_ENDPOINT_URL; in-memory, gone on exit)
+  events   SQS {stack.env.get("UPLOADS_QUEUE_NAME")} -> on_upload_event (poller thread)
+           transfer_reminders daily 00:00 UTC = 07:00 WIB; now: make job NAME=transfer_reminders
+  seeded   {seeded}
+  users (dev tokens valid 12 h, signed by this run's key):
+{users}
+
+{chr(10).join(token_lines(stack))}
+
+  (also in {STATE_DIR.relative_to(ROOT)}/tokens.env:  source .local/tokens.env)
+  curl -H "Authorization: Bearer $TOKEN_PARENT" $API/v1/schools
+  Ctrl-C stops everything.
+=============================================================================================
+"""
+
+
+# --------------------------------------------------------------------------------------------
+# CLI
+# --------------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m local.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--port", type=int, default=8000, help="API port (0 = any free port)")
+    parser.add_argument("--moto-port", type=int, default=0, help="moto port (0 = any free port)")
+    parser.add_argument("--no-seed", action="store_true", help="start with empty tables")
+    parser.add_argument("--no-scheduler", action="store_true", help="do not fire schedules")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        stack = start_stack(
+            args.port,
+            seed=not args.no_seed,
+            moto_port=args.moto_port,
+            state_dir=STATE_DIR,
+            scheduler=not args.no_scheduler,
+        )
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        log(f"{exc.strerror}: port {args.port} (API) or {args.moto_port} (moto); try --port 0")
+        return 1
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    print(banner(stack), flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        log("stopping ...")
+        stack.stop()
+        log("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
