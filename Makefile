@@ -30,7 +30,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 openapi: $(STAMP)
-	$(BIN)/python -m chalicelib.openapi > openapi.json
+	$(BIN)/python -m chalicelib.openapi --write
 
 package: $(STAMP)
 	rm -rf out && AWS_DEFAULT_REGION=ap-southeast-3 $(BIN)/chalice package --stage prod --merge-template infra/resources.json out
@@ -41,6 +41,7 @@ job: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.cold_start
+	$(BIN)/python -m benchmarks.dynamodb_calls
 	$(BIN)/python -m benchmarks.package_size
 
 clean:

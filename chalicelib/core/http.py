@@ -5,6 +5,11 @@ the one route x role table (chalicelib.access_policy, deny by default); the JSON
 into the view's pydantic model (unknown fields -> 422); POSTs honour Idempotency-Key; every
 DomainError becomes RFC 9457 application/problem+json; anything else is a logged 500 that
 leaks nothing.
+
+What a route takes and gives (body and response models, status, summary, query parameters) is
+declared on ``endpoint`` too and recorded in ``ROUTE_DOCS``; chalicelib.openapi builds the
+OpenAPI document from it. The declarations are documentation only: the view still parses its
+body itself and returns its own ``Reply``.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
@@ -45,6 +50,29 @@ ALL_CONTENT_TYPES = [
     "application/octet-stream",
 ]
 TOKEN_QUERY_PARAMS = {"access_token", "token", "id_token", "authorization"}
+PAGE_QUERY: dict[str, str] = {
+    "limit": "Jumlah item per halaman (1-100, bawaan 20).",
+    "cursor": "Cursor halaman berikutnya: nilai next_cursor dari respons sebelumnya.",
+}
+
+
+@dataclass(frozen=True)
+class RouteDoc:
+    """What one route declares about itself, for the OpenAPI document (chalicelib.openapi)."""
+
+    method: str
+    path: str
+    view: str
+    module: str
+    public: bool
+    body: type[BaseModel] | None
+    returns: type[BaseModel] | None
+    status: int
+    summary: str
+    query: dict[str, str]
+
+
+ROUTE_DOCS: dict[tuple[str, str], RouteDoc] = {}
 
 
 @dataclass
@@ -98,7 +126,7 @@ def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> Re
         "detail": detail,
         **extra,
     }
-    headers = {"Content-Type": "application/problem+json"}
+    headers: dict[str, str | list[str]] = {"Content-Type": "application/problem+json"}
     if "retry_after" in extra:
         headers["Retry-After"] = str(extra["retry_after"])
     return Response(body=json.dumps(body, ensure_ascii=False), status_code=status, headers=headers)
@@ -131,7 +159,11 @@ def error_response(exc: Exception, request_id: str) -> Response:
 
 
 def to_response(reply: Reply) -> Response:
-    headers = {"Content-Type": "application/json", "Cache-Control": "no-store", **reply.headers}
+    headers: dict[str, str | list[str]] = {
+        "Content-Type": "application/json",
+        "Cache-Control": "no-store",
+        **reply.headers,
+    }
     if reply.body is None:
         return Response(body="", status_code=reply.status, headers=headers)
     body = reply.body.model_dump_json(by_alias=True)
@@ -159,7 +191,7 @@ def _build_req(bp: Blueprint, principal: Principal | None, params: dict[str, str
         params,
         dict(request.query_params or {}),
         headers,
-        request.raw_body or b"",
+        cast(bytes, request.raw_body or b""),
         request.context.get("requestId", ""),
         bp.lambda_context,
     )
@@ -191,16 +223,42 @@ def _run(view: Callable[..., Reply], req: Req, method: str, path: str) -> Reply:
 class _Stored(BaseModel):
     data: Any = None
 
-    def model_dump_json(self, **kwargs: Any) -> str:  # type: ignore[override]
+    def model_dump_json(self, **kwargs: Any) -> str:
         return json.dumps(self.data, ensure_ascii=False)
 
 
 def endpoint(
-    bp: Blueprint, path: str, method: str = "GET", *, public: bool = False
+    bp: Blueprint,
+    path: str,
+    method: str = "GET",
+    *,
+    public: bool = False,
+    body: type[BaseModel] | None = None,
+    returns: type[BaseModel] | None = None,
+    status: int = 200,
+    summary: str = "",
+    query: dict[str, str] | None = None,
 ) -> Callable[[Callable[..., Reply]], Callable[..., Response]]:
-    """Declare a /v1 route on ``bp``; see the module docstring for what the wrapper does."""
+    """Declare a /v1 route on ``bp``; see the module docstring for what the wrapper does.
+
+    ``body``, ``returns``, ``status``, ``summary`` and ``query`` (name -> description) only
+    document the route (``ROUTE_DOCS``); they do not change what the wrapper does.
+    """
 
     def decorator(view: Callable[..., Reply]) -> Callable[..., Response]:
+        ROUTE_DOCS[(method, path)] = RouteDoc(
+            method=method,
+            path=path,
+            view=view.__name__,
+            module=view.__module__,
+            public=public,
+            body=body,
+            returns=returns,
+            status=status,
+            summary=summary,
+            query=dict(query or {}),
+        )
+
         @functools.wraps(view)
         def handler(**params: str) -> Response:
             request_id = ""

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from chalice import Blueprint
+from pydantic import ConfigDict
 
 from chalicelib.core.http import Reply, Req, endpoint
 from chalicelib.core.schemas import Output
@@ -21,20 +22,28 @@ class Health(Output):
     service: str
 
 
-class Document(Output):
-    model_config = {"extra": "allow"}
+class OpenApiDocument(Output):
+    """The OpenAPI document, served as committed (chalicelib/openapi.json)."""
+
+    model_config = ConfigDict(extra="allow")
 
 
 @lru_cache(maxsize=1)
 def _openapi() -> dict[str, Any]:
-    return dict(json.loads(OPENAPI_FILE.read_text()))
+    return dict(json.loads(OPENAPI_FILE.read_text(encoding="utf-8")))
 
 
-@endpoint(bp, "/v1/health", public=True)
+@endpoint(bp, "/v1/health", public=True, returns=Health, summary="Cek kesehatan layanan")
 def health(req: Req) -> Reply:
     return Reply(Health(status="ok", service="tangerang-live-edu"))
 
 
-@endpoint(bp, "/v1/openapi.json", public=True)
+@endpoint(
+    bp,
+    "/v1/openapi.json",
+    public=True,
+    returns=OpenApiDocument,
+    summary="Kontrak API ini (OpenAPI 3.1)",
+)
 def openapi(req: Req) -> Reply:
-    return Reply(Document.model_validate(_openapi()))
+    return Reply(OpenApiDocument.model_validate(_openapi()))

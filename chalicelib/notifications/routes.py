@@ -4,23 +4,41 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.core.http import Reply, Req, endpoint
+from chalicelib.core.http import PAGE_QUERY, Reply, Req, endpoint
 from chalicelib.notifications import service
+from chalicelib.notifications.schemas import NotificationPage, UnreadCount
 from chalicelib.wiring import deps
 
 bp = Blueprint(__name__)
 
 
-@endpoint(bp, "/v1/notifications")
+@endpoint(
+    bp,
+    "/v1/notifications",
+    returns=NotificationPage,
+    summary="Kotak masuk notifikasi, terbaru dahulu",
+    query=PAGE_QUERY,
+)
 def list_notifications(req: Req) -> Reply:
     return Reply(service.inbox(req.query, actor=req.actor, deps=deps()))
 
 
-@endpoint(bp, "/v1/notifications/unread-count")
+@endpoint(
+    bp,
+    "/v1/notifications/unread-count",
+    returns=UnreadCount,
+    summary="Jumlah notifikasi belum dibaca",
+)
 def unread_count(req: Req) -> Reply:
     return Reply(service.unread(actor=req.actor, deps=deps()))
 
 
-@endpoint(bp, "/v1/notifications/{notification_id}/read", "POST")
+@endpoint(
+    bp,
+    "/v1/notifications/{notification_id}/read",
+    "POST",
+    returns=UnreadCount,
+    summary="Tandai notifikasi sudah dibaca",
+)
 def mark_read(req: Req, notification_id: str) -> Reply:
     return Reply(service.mark_read(notification_id, actor=req.actor, deps=deps()))

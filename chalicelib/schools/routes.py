@@ -4,30 +4,43 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.core.http import Reply, Req, endpoint
+from chalicelib.core.http import PAGE_QUERY, Reply, Req, endpoint
 from chalicelib.schools import service
-from chalicelib.schools.schemas import SeatsUpdate
+from chalicelib.schools.schemas import SchoolPage, SchoolPublic, SeatsList, SeatsPublic, SeatsUpdate
 from chalicelib.wiring import deps
 
 bp = Blueprint(__name__)
 
 
-@endpoint(bp, "/v1/schools")
+@endpoint(
+    bp,
+    "/v1/schools",
+    returns=SchoolPage,
+    summary="Daftar sekolah satu kabupaten/kota",
+    query={"kabkota": "Kode kabupaten/kota 4 angka (bawaan 3671, Kota Tangerang).", **PAGE_QUERY},
+)
 def list_schools(req: Req) -> Reply:
     return Reply(service.list_schools(req.query, deps()))
 
 
-@endpoint(bp, "/v1/schools/{npsn}")
+@endpoint(bp, "/v1/schools/{npsn}", returns=SchoolPublic, summary="Rincian satu sekolah")
 def get_school(req: Req, npsn: str) -> Reply:
     return Reply(service.get_school(npsn, deps()))
 
 
-@endpoint(bp, "/v1/schools/{npsn}/seats")
+@endpoint(bp, "/v1/schools/{npsn}/seats", returns=SeatsList, summary="Kursi kosong per kelas")
 def list_seats(req: Req, npsn: str) -> Reply:
     return Reply(service.list_seats(npsn, deps()))
 
 
-@endpoint(bp, "/v1/schools/{npsn}/seats/{grade}", "PUT")
+@endpoint(
+    bp,
+    "/v1/schools/{npsn}/seats/{grade}",
+    "PUT",
+    body=SeatsUpdate,
+    returns=SeatsPublic,
+    summary="Nyatakan kursi kosong satu kelas",
+)
 def declare_seats(req: Req, npsn: str, grade: str) -> Reply:
     body = req.body(SeatsUpdate)
     return Reply(

@@ -4,45 +4,99 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.core.http import Reply, Req, endpoint
+from chalicelib.core.http import PAGE_QUERY, Reply, Req, endpoint
 from chalicelib.core.pagination import decode_cursor, encode_cursor, parse_limit
 from chalicelib.core.schemas import ActionInput
-from chalicelib.documents.schemas import UploadCreate
+from chalicelib.documents.schemas import DocumentList, DownloadPublic, UploadCreate, UploadPublic
 from chalicelib.transfers import attachments, letter_files, presenters, queries, service
 from chalicelib.transfers.domain import Action
-from chalicelib.transfers.schemas import AuditEntryPublic, AuditPage, TransferCreate, TransferUpdate
+from chalicelib.transfers.schemas import (
+    AuditEntryPublic,
+    AuditPage,
+    LetterDownload,
+    LetterVerification,
+    Timeline,
+    TransferCreate,
+    TransferPage,
+    TransferPublic,
+    TransferUpdate,
+)
 from chalicelib.wiring import deps
 
 bp = Blueprint(__name__)
 BASE = "/v1/transfers"
+SIDE = {"side": "incoming (sekolah tujuan, bawaan) atau outgoing (sekolah asal)."}
+ACTION_SUMMARIES = {
+    Action.SUBMIT: "Orang tua mengajukan permohonan (dokumen wajib sudah bersih)",
+    Action.ACCEPT: "Sekolah tujuan menerima dan memegang satu kursi",
+    Action.RELEASE: "Sekolah asal melepas siswa (surat keterangan pindah sudah bersih)",
+    Action.REQUEST_REVIEW: "Dinas Pendidikan meminta peninjauan",
+    Action.APPROVE: "Dinas Pendidikan menyetujui; surat rekomendasi terbit",
+    Action.CONFIRM_DAPODIK: "Sekolah mengonfirmasi mutasi di Dapodik",
+    Action.REQUEST_REVISION: "Peninjau meminta perbaikan (alasan wajib)",
+    Action.REJECT: "Peninjau menolak permohonan (alasan wajib)",
+    Action.CANCEL: "Orang tua membatalkan permohonan sebelum disetujui",
+}
 
 
-@endpoint(bp, BASE, "POST")
+@endpoint(
+    bp,
+    BASE,
+    "POST",
+    body=TransferCreate,
+    returns=TransferPublic,
+    status=201,
+    summary="Buat draf permohonan pindah sekolah",
+)
 def create_transfer(req: Req) -> Reply:
     body = req.body(TransferCreate)
     return Reply(service.create(body, actor=req.actor, deps=deps(), request_id=req.request_id), 201)
 
 
-@endpoint(bp, BASE)
+@endpoint(
+    bp,
+    BASE,
+    returns=TransferPage,
+    summary="Daftar permohonan yang boleh dilihat pemanggil",
+    query={
+        **SIDE,
+        "school": "NPSN sekolah (khusus Dinas Pendidikan).",
+        "state": "Status permohonan (khusus Dinas Pendidikan, bawaan under_review).",
+        **PAGE_QUERY,
+    },
+)
 def list_transfers(req: Req) -> Reply:
     return Reply(
         queries.list_transfers(req.query, actor=req.actor, deps=deps(), request_id=req.request_id)
     )
 
 
-@endpoint(bp, "/v1/worklist")
+@endpoint(
+    bp,
+    "/v1/worklist",
+    returns=TransferPage,
+    summary="Antrean kerja sekolah atau Dinas Pendidikan",
+    query={**SIDE, **PAGE_QUERY},
+)
 def worklist(req: Req) -> Reply:
     return Reply(
         queries.worklist(req.query, actor=req.actor, deps=deps(), request_id=req.request_id)
     )
 
 
-@endpoint(bp, BASE + "/{transfer_id}")
+@endpoint(bp, BASE + "/{transfer_id}", returns=TransferPublic, summary="Rincian satu permohonan")
 def get_transfer(req: Req, transfer_id: str) -> Reply:
     return Reply(service.get(transfer_id, actor=req.actor, deps=deps(), request_id=req.request_id))
 
 
-@endpoint(bp, BASE + "/{transfer_id}", "PATCH")
+@endpoint(
+    bp,
+    BASE + "/{transfer_id}",
+    "PATCH",
+    body=TransferUpdate,
+    returns=TransferPublic,
+    summary="Ubah draf atau permohonan yang perlu perbaikan",
+)
 def update_transfer(req: Req, transfer_id: str) -> Reply:
     body = req.body(TransferUpdate)
     return Reply(
@@ -50,7 +104,9 @@ def update_transfer(req: Req, transfer_id: str) -> Reply:
     )
 
 
-@endpoint(bp, BASE + "/{transfer_id}/timeline")
+@endpoint(
+    bp, BASE + "/{transfer_id}/timeline", returns=Timeline, summary="Riwayat status permohonan"
+)
 def get_timeline(req: Req, transfer_id: str) -> Reply:
     transfer = service.load(transfer_id, req.actor, deps(), req.request_id)
     return Reply(presenters.timeline(transfer))
@@ -74,14 +130,29 @@ def _action_route(action: Action) -> None:
         )
 
     view.__name__ = f"transfer_{action.value}"
-    endpoint(bp, path, "POST")(view)
+    endpoint(
+        bp,
+        path,
+        "POST",
+        body=ActionInput,
+        returns=TransferPublic,
+        summary=ACTION_SUMMARIES[action],
+    )(view)
 
 
 for _action in Action:
     _action_route(_action)
 
 
-@endpoint(bp, BASE + "/{transfer_id}/documents", "POST")
+@endpoint(
+    bp,
+    BASE + "/{transfer_id}/documents",
+    "POST",
+    body=UploadCreate,
+    returns=UploadPublic,
+    status=201,
+    summary="Buka unggahan dokumen (presigned POST ke S3)",
+)
 def open_upload(req: Req, transfer_id: str) -> Reply:
     body = req.body(UploadCreate)
     return Reply(
@@ -97,7 +168,12 @@ def open_upload(req: Req, transfer_id: str) -> Reply:
     )
 
 
-@endpoint(bp, BASE + "/{transfer_id}/documents")
+@endpoint(
+    bp,
+    BASE + "/{transfer_id}/documents",
+    returns=DocumentList,
+    summary="Daftar dokumen permohonan",
+)
 def list_documents(req: Req, transfer_id: str) -> Reply:
     return Reply(
         attachments.list_documents(
@@ -106,7 +182,12 @@ def list_documents(req: Req, transfer_id: str) -> Reply:
     )
 
 
-@endpoint(bp, BASE + "/{transfer_id}/documents/{document_id}/download")
+@endpoint(
+    bp,
+    BASE + "/{transfer_id}/documents/{document_id}/download",
+    returns=DownloadPublic,
+    summary="Tautan unduh sementara untuk dokumen yang bersih",
+)
 def download_document(req: Req, transfer_id: str, document_id: str) -> Reply:
     return Reply(
         attachments.download(
@@ -115,25 +196,49 @@ def download_document(req: Req, transfer_id: str, document_id: str) -> Reply:
     )
 
 
-@endpoint(bp, BASE + "/{transfer_id}/letter")
+@endpoint(
+    bp,
+    BASE + "/{transfer_id}/letter",
+    returns=LetterDownload,
+    summary="Tautan unduh surat rekomendasi pindah",
+)
 def download_letter(req: Req, transfer_id: str) -> Reply:
     transfer = service.load(transfer_id, req.actor, deps(), req.request_id)
     return Reply(letter_files.download(transfer, deps()))
 
 
-@endpoint(bp, BASE + "/{transfer_id}/letter/revoke", "POST")
+@endpoint(
+    bp,
+    BASE + "/{transfer_id}/letter/revoke",
+    "POST",
+    body=ActionInput,
+    returns=LetterVerification,
+    summary="Cabut surat rekomendasi (alasan wajib)",
+)
 def revoke_letter(req: Req, transfer_id: str) -> Reply:
     body = req.body(ActionInput)
     transfer = service.load(transfer_id, req.actor, deps(), req.request_id)
     return Reply(letter_files.revoke(transfer, body.reason, req.actor, deps(), req.request_id))
 
 
-@endpoint(bp, "/v1/public/letters/{code}", public=True)
+@endpoint(
+    bp,
+    "/v1/public/letters/{code}",
+    public=True,
+    returns=LetterVerification,
+    summary="Verifikasi publik surat rekomendasi dari kode QR",
+)
 def verify_letter(req: Req, code: str) -> Reply:
     return Reply(letter_files.verify(code, deps()))
 
 
-@endpoint(bp, BASE + "/{transfer_id}/audit")
+@endpoint(
+    bp,
+    BASE + "/{transfer_id}/audit",
+    returns=AuditPage,
+    summary="Jejak audit permohonan",
+    query=PAGE_QUERY,
+)
 def transfer_audit(req: Req, transfer_id: str) -> Reply:
     d = deps()
     scope = service.subject(transfer_id)
