@@ -302,13 +302,14 @@ def reset_caches() -> None:
     """Forget settings, clients and connections built from a previous environment."""
     from chalicelib import wiring
     from chalicelib.core import auth, aws, idempotency, settings
-    from chalicelib.core.dynamo import all_models
+    from chalicelib.core.dynamo import all_models, reset_connections
 
     settings.get_settings.cache_clear()
     aws.reset_clients()
     wiring.reset()
     auth.verifier.cache_clear()
     idempotency._runner.cache_clear()
+    reset_connections()
     for model in all_models():
         model._connection = None
 

@@ -23,9 +23,22 @@ class BaseMeta:
     read_timeout_seconds = 10
 
 
+_connections: dict[str, Connection] = {}
+
+
 def connection() -> Connection:
-    """A connection for TransactWrite; the endpoint comes from AWS_ENDPOINT_URL_DYNAMODB if set."""
-    return Connection(region=BaseMeta.region, max_retry_attempts=3)
+    """The (cached) connection for TransactWrite; endpoint from AWS_ENDPOINT_URL* if set.
+
+    Created on first use, never at import; one per region, reused across invocations.
+    """
+    region = str(BaseMeta.region)
+    if region not in _connections:
+        _connections[region] = Connection(region=region, max_retry_attempts=3)
+    return _connections[region]
+
+
+def reset_connections() -> None:
+    _connections.clear()
 
 
 def is_condition_failure(exc: Exception) -> bool:

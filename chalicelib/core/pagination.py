@@ -59,7 +59,7 @@ def decode_cursor(secret: str, scope: str, cursor: str | None) -> dict[str, Any]
 def parse_limit(raw: str | None) -> int:
     if raw is None or raw == "":
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
         raise Invalid(
             "invalid_limit", f"Parameter limit harus bilangan bulat 1 sampai {MAX_LIMIT}."
         )

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
-from chalicelib.core.clock import wib_date, working_days_between
+from chalicelib.core.clock import WIB, wib_date, working_days_between
 from chalicelib.core.notify import Notification
 from chalicelib.core.observability import logger
 from chalicelib.transfers.domain import State, Transfer, waiting_on
@@ -45,12 +45,19 @@ def _notice(t: Transfer, recipient: str, now: datetime) -> Notification:
     return Notification(recipient, key, "transfer.reminder", title, body, t.id, now)
 
 
+def _cutoff(now: datetime, days: int) -> datetime:
+    """End of the WIB day ``days`` calendar days ago: anything that entered its state before it
+    may have waited ``days`` working days by today (the working-day rule is applied per item)."""
+    today_start = datetime.combine(wib_date(now), time.min, tzinfo=WIB)
+    return today_start - timedelta(days=days - 1)
+
+
 def run(deps: Deps) -> ReminderRun:
     now, sla, result = deps.clock.now(), deps.settings.sla_working_days, ReminderRun()
     # A calendar-day prefilter in the Query; the working-day rule is applied per item.
     targets = [(s, sla) for s in SLA_STATES] + [(State.NEEDS_REVISION, 1)]
     for state, days in targets:
-        for t in _waiting(deps, state, now - timedelta(days=days)):
+        for t in _waiting(deps, state, _cutoff(now, days)):
             result.examined += 1
             if working_days_between(t.state_since or t.created_at, now) < days:
                 continue

@@ -279,28 +279,38 @@ def _lock_ops(tx: TransactWrite, change: Change) -> None:
         tx.delete(LockModel(key=change.lock_key), condition=LockModel.owner_id == change.after.id)
 
 
+def _sent_order(change: Change) -> list[str]:
+    """Labels of the transaction items in the order PynamoDB sends them:
+    condition checks, deletes, puts, updates (pynamodb.connection.base.transact_write_items)."""
+    labels = ["lock"] if change.lock_key is not None and change.release_lock else []
+    labels.append("transfer")
+    if change.lock_key is not None and change.create_lock:
+        labels.append("lock")
+    labels += ["audit"] * len(change.audit) + ["inbox"] * len(change.notifications)
+    labels += ["letter"] if change.letter is not None else []
+    labels += ["seat"] if (change.take_seat or change.free_seat) else []
+    return labels
+
+
 def _raise_condition(change: Change, codes: list[str | None]) -> None:
     """Map the failed item of the transaction to the domain conflict it means."""
-    labels = ["transfer"]
-    if change.take_seat:
-        labels.append("seat")
-    if change.free_seat:
-        labels.append("seat_free")
-    if change.lock_key is not None and (change.create_lock or change.release_lock):
-        labels.append("lock")
-    for label, code in zip(labels, codes, strict=False):
-        if code != "ConditionalCheckFailed":
-            continue
-        if label == "seat":
-            raise Conflict("no_seat", "Kursi kosong di sekolah tujuan untuk kelas ini sudah habis.")
-        if label == "lock":
-            raise Conflict(
-                "open_request_exists",
-                "Anak ini masih memiliki permohonan pindah yang belum selesai.",
-            )
-        if label == "transfer" and change.expected_version is not None:
-            raise Conflict(
-                "concurrent_update",
-                "Permohonan baru saja diubah oleh orang lain. Muat ulang lalu coba lagi.",
-            )
+    failed = {
+        label
+        for label, code in zip(_sent_order(change), codes, strict=False)
+        if code == "ConditionalCheckFailed"
+    }
+    stale = Conflict(
+        "concurrent_update",
+        "Permohonan baru saja diubah oleh orang lain. Muat ulang lalu coba lagi.",
+    )
+    if "transfer" in failed and change.expected_version is not None:
+        raise stale
+    if "seat" in failed and change.take_seat:
+        raise Conflict("no_seat", "Kursi kosong di sekolah tujuan untuk kelas ini sudah habis.")
+    if "lock" in failed and change.create_lock:
+        raise Conflict(
+            "open_request_exists", "Anak ini masih memiliki permohonan pindah yang belum selesai."
+        )
+    if "lock" in failed:
+        raise stale
     raise Conflict("conflict", "Permintaan bertabrakan dengan perubahan lain. Coba lagi.")

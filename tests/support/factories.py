@@ -21,13 +21,25 @@ def npsn() -> str:
     return f"{random.randint(20600000, 20699999)}"
 
 
-def transfer_body(origin: str, destination: str, *, grade: int = 8, gender: str = "L",
-                  birth: date | None = None, nik_value: str | None = None) -> dict[str, Any]:
+def transfer_body(
+    origin: str,
+    destination: str,
+    *,
+    grade: int = 8,
+    gender: str = "L",
+    birth: date | None = None,
+    nik_value: str | None = None,
+) -> dict[str, Any]:
     birth = birth or date(2012, 5, 17) + timedelta(days=random.randint(0, 300))
     return {
-        "student": {"name": "Andi Pratama", "nik": nik_value or nik(birth, gender),
-                    "nisn": f"{random.randint(0, 9999999999):010d}",
-                    "birth_date": birth.isoformat(), "gender": gender, "grade": grade},
+        "student": {
+            "name": "Andi Pratama",
+            "nik": nik_value or nik(birth, gender),
+            "nisn": f"{random.randint(0, 9999999999):010d}",
+            "birth_date": birth.isoformat(),
+            "gender": gender,
+            "grade": grade,
+        },
         "origin_npsn": origin,
         "destination_npsn": destination,
         "reason": "Orang tua pindah tugas ke Karawaci",

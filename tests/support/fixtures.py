@@ -25,12 +25,22 @@ from tests.support import factories
 class Api:
     client: Client
 
-    def call(self, method: str, path: str, token: str | None = None, body: Any = None,
-             headers: dict[str, str] | None = None) -> tuple[int, Any, dict[str, str]]:
+    def call(
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any, dict[str, str]]:
         hdrs = {"Content-Type": "application/json", **(headers or {})}
         if token:
             hdrs["Authorization"] = f"Bearer {token}"
-        raw = b"" if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+        raw = (
+            b""
+            if body is None
+            else (body if isinstance(body, bytes) else json.dumps(body).encode())
+        )
         response = self.client.http.request(method, path, headers=hdrs, body=raw)
         text = response.body.decode() if response.body else ""
         try:
@@ -66,12 +76,21 @@ def api(chalice_client: Client) -> Api:
     return Api(chalice_client)
 
 
-def add_school(npsn: str, level: Level = Level.SMP, kabkota: str = "3671",
-               seats: dict[int, int] | None = None) -> str:
+def add_school(
+    npsn: str, level: Level = Level.SMP, kabkota: str = "3671", seats: dict[int, int] | None = None
+) -> str:
     d = deps()
-    d.schools.put(School(npsn, f"SMP Uji {npsn}", level, kabkota,
-                         "Kota Tangerang" if kabkota == "3671" else "Kabupaten Tangerang",
-                         "Karawaci", "Jl. Uji No. 1"))
+    d.schools.put(
+        School(
+            npsn,
+            f"SMP Uji {npsn}",
+            level,
+            kabkota,
+            "Kota Tangerang" if kabkota == "3671" else "Kabupaten Tangerang",
+            "Karawaci",
+            "Jl. Uji No. 1",
+        )
+    )
     for grade, free in (seats or {}).items():
         d.schools.set_seats(npsn, grade, free, "test", datetime.now(UTC))
     return npsn
@@ -108,11 +127,20 @@ def drain_uploads() -> int:
         messages = got.get("Messages", [])
         if not messages:
             return handled
-        records = [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"],
-                    "body": m["Body"], "attributes": {}, "messageAttributes": {},
-                    "md5OfBody": m["MD5OfBody"], "eventSource": "aws:sqs",
-                    "eventSourceARN": "arn:aws:sqs:ap-southeast-3:123456789012:q",
-                    "awsRegion": "ap-southeast-3"} for m in messages]
+        records = [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": {},
+                "messageAttributes": {},
+                "md5OfBody": m["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:ap-southeast-3:123456789012:q",
+                "awsRegion": "ap-southeast-3",
+            }
+            for m in messages
+        ]
         result = process({"Records": records})
         failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         for m in messages:
@@ -121,13 +149,27 @@ def drain_uploads() -> int:
         handled += len(messages)
 
 
-def upload(api: Api, token: str, transfer_id: str, slot: str, content: bytes = factories.PDF,
-           content_type: str = "application/pdf") -> dict[str, Any]:
-    status, ticket, _ = api.call("POST", f"/v1/transfers/{transfer_id}/documents", token,
-                                 {"slot": slot, "content_type": content_type})
+def upload(
+    api: Api,
+    token: str,
+    transfer_id: str,
+    slot: str,
+    content: bytes = factories.PDF,
+    content_type: str = "application/pdf",
+) -> dict[str, Any]:
+    status, ticket, _ = api.call(
+        "POST",
+        f"/v1/transfers/{transfer_id}/documents",
+        token,
+        {"slot": slot, "content_type": content_type},
+    )
     assert status == 201, ticket
-    response = requests.post(ticket["upload_url"], data=ticket["upload_fields"],
-                             files={"file": ("dokumen", content, content_type)}, timeout=10)
+    response = requests.post(
+        ticket["upload_url"],
+        data=ticket["upload_fields"],
+        files={"file": ("dokumen", content, content_type)},
+        timeout=10,
+    )
     assert response.status_code in (200, 201, 204), response.text
     drain_uploads()
     return dict(ticket["document"])
