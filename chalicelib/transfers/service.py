@@ -8,7 +8,7 @@ from datetime import datetime
 from chalicelib.core import audit as audit_mod
 from chalicelib.core.crypto import encrypt_field, keyed_hash
 from chalicelib.core.errors import InvalidTransition, StaleVersion, Unprocessable
-from chalicelib.core.ids import new_id, verification_code
+from chalicelib.core.ids import is_id, new_id, verification_code
 from chalicelib.core.notify import Notification
 from chalicelib.core.observability import count, logger
 from chalicelib.core.principal import Principal
@@ -107,9 +107,14 @@ def create(
     return presenters.public(saved, actor)
 
 
+def _find(transfer_id: str, deps: Deps) -> Transfer | None:
+    """Ids are ULIDs; anything else (e.g. a NIK pasted into the URL) is never looked up."""
+    return deps.transfers.get(transfer_id) if is_id(transfer_id) else None
+
+
 def load(transfer_id: str, actor: Principal, deps: Deps, request_id: str = "") -> Transfer:
     """The request if the actor may see it (else 404); staff/operator reads are audited."""
-    transfer = ensure_visible(deps.transfers.get(transfer_id), actor)
+    transfer = ensure_visible(_find(transfer_id, deps), actor)
     if actor.role.value != "parent":
         deps.audit.append(
             audit_mod.entry(
@@ -184,7 +189,7 @@ def act(
 ) -> TransferPublic:
     """Take one step of the state machine. Raises NotFound, StaleVersion, InvalidTransition,
     Invalid (missing reason or documents), Conflict (no seat, concurrent update)."""
-    t = ensure_visible(deps.transfers.get(transfer_id), actor)
+    t = ensure_visible(_find(transfer_id, deps), actor)
     _check_version(t, version)
     now = deps.clock.now()
     outcome = decide(t, action, actor, now=now, reason=reason, context=_context(t, action, deps))
