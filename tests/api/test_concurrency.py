@@ -2,7 +2,7 @@
 
 Setup: every competing transfer is created and submitted through the API by its own family
 (POST /v1/transfers, POST /submit); the four parent documents are written through the repository
-(``deps().documents``, settled as DocStatus.CLEAN) instead of four presigned uploads each, to keep
+(``deps().documents.create`` with DocStatus.CLEAN) instead of four presigned uploads each, to keep
 the module fast. The competing requests go through the one chalice test client from a thread pool.
 """
 
@@ -24,7 +24,7 @@ import pytest
 from chalicelib.core.errors import Conflict
 from chalicelib.core.ids import new_id
 from chalicelib.core.principal import Principal, Role
-from chalicelib.documents.domain import DocStatus, Document, clean_key, quarantine_key
+from chalicelib.documents.domain import DocStatus, Document, quarantine_key
 from chalicelib.transfers.domain import Action, State, decide
 from chalicelib.transfers.repository import Change, LockModel
 from chalicelib.transfers.service import LOCK_PREFIX
@@ -112,25 +112,19 @@ def clean_parent_documents(transfer_id: str, uploader: str) -> None:
     ref, now = f"transfer#{transfer_id}", d.clock.now()
     for slot in PARENT_SLOTS:
         doc_id = new_id()
-        doc = Document(
-            ref,
-            doc_id,
-            slot,
-            "application/pdf",
-            DocStatus.PENDING_UPLOAD,
-            uploader,
-            "parent",
-            now,
-            now + timedelta(minutes=10),
-            quarantine_key(ref, doc_id),
-        )
-        d.documents.create(doc)
-        d.documents.settle(
-            doc,
-            DocStatus.CLEAN,
-            size=len(factories.PDF),
-            clean_key=clean_key(ref, doc_id),
-            reason=None,
+        d.documents.create(
+            Document(
+                ref,
+                doc_id,
+                slot,
+                "application/pdf",
+                DocStatus.CLEAN,
+                uploader,
+                "parent",
+                now,
+                now + timedelta(minutes=10),
+                quarantine_key(ref, doc_id),
+            )
         )
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from chalicelib.core.ids import new_id
-from chalicelib.documents.domain import DocStatus, Document, clean_key, quarantine_key
+from chalicelib.documents.domain import DocStatus, Document, quarantine_key
 from chalicelib.wiring import deps
 from tests.support import factories
 from tests.support.fixtures import Api, World
@@ -186,21 +186,19 @@ def test_a_retried_accept_replays_and_takes_one_seat(api: Api, world: World) -> 
     ref, now = f"transfer#{tid}", d.clock.now()
     for slot in PARENT_SLOTS:
         doc_id = new_id()
-        doc = Document(
-            ref,
-            doc_id,
-            slot,
-            "application/pdf",
-            DocStatus.PENDING_UPLOAD,
-            "p",
-            "parent",
-            now,
-            now + timedelta(minutes=10),
-            quarantine_key(ref, doc_id),
-        )
-        d.documents.create(doc)
-        d.documents.settle(
-            doc, DocStatus.CLEAN, size=1, clean_key=clean_key(ref, doc_id), reason=None
+        d.documents.create(
+            Document(
+                ref,
+                doc_id,
+                slot,
+                "application/pdf",
+                DocStatus.CLEAN,
+                "p",
+                "parent",
+                now,
+                now + timedelta(minutes=10),
+                quarantine_key(ref, doc_id),
+            )
         )
     status, submitted, _ = api.call("POST", f"/v1/transfers/{tid}/submit", parent, {}, key())
     assert status == 200, submitted

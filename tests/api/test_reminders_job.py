@@ -20,7 +20,7 @@ from chalice.test import Client
 
 from chalicelib.core.clock import FixedClock, wib_date
 from chalicelib.core.ids import new_id
-from chalicelib.documents.domain import DocStatus, Document, clean_key, quarantine_key
+from chalicelib.documents.domain import DocStatus, Document, quarantine_key
 from chalicelib.transfers.handlers import REMINDER_SCHEDULE
 from chalicelib.transfers.repository import Change
 from chalicelib.wiring import deps, use
@@ -69,21 +69,19 @@ def submitted_transfer(api: Api, world: World) -> str:
     ref, now = f"transfer#{draft['id']}", d.clock.now()
     for slot in PARENT_SLOTS:  # clean documents through the repository (no S3 round trip)
         doc_id = new_id()
-        doc = Document(
-            ref,
-            doc_id,
-            slot,
-            "application/pdf",
-            DocStatus.PENDING_UPLOAD,
-            "p",
-            "parent",
-            now,
-            now + timedelta(minutes=10),
-            quarantine_key(ref, doc_id),
-        )
-        d.documents.create(doc)
-        d.documents.settle(
-            doc, DocStatus.CLEAN, size=1, clean_key=clean_key(ref, doc_id), reason=None
+        d.documents.create(
+            Document(
+                ref,
+                doc_id,
+                slot,
+                "application/pdf",
+                DocStatus.CLEAN,
+                "p",
+                "parent",
+                now,
+                now + timedelta(minutes=10),
+                quarantine_key(ref, doc_id),
+            )
         )
     status, submitted, _ = api.call("POST", f"/v1/transfers/{draft['id']}/submit", parent, {})
     assert status == 200 and submitted["state"] == "submitted", submitted
