@@ -4,7 +4,7 @@ routes it feeds.
 
 Time is controlled with ``chalicelib.wiring.use`` and a FixedClock; the request's ``state_since``
 is moved into the past through the repository (one committed Change, as a transition would write
-it). The runs use past dates close to today so that requests of other tests (which waited only
+it). The runs happen today or on recent past dates, so requests of other tests (which waited only
 seconds) are never due; assertions look only at this test's inboxes.
 """
 
