@@ -26,13 +26,46 @@ def redact(text: str) -> str:
     return _JWT.sub("[REDACTED-JWT]", text)
 
 
+def scrub(value: Any) -> Any:
+    """Redact inside a structured log record: strings, and 16-digit integers (a NIK as number)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and len(str(abs(value))) == 16:
+        return "[REDACTED]"
+    if isinstance(value, dict):
+        return {k: scrub(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub(v) for v in value]
+    return value
+
+
 class RedactingFormatter(LambdaPowertoolsFormatter):
-    def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+    """Scrubs the structured record, then the serialised line once more (valid JSON either way)."""
+
+    def serialize(self, log: Any) -> str:
+        return redact(super().serialize(scrub(log)))
+
+
+class RedactingFilter(logging.Filter):
+    """For handlers that do not use our formatter (library debug logs, the Lambda runtime's)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        return True
+
+
+def install_root_redaction() -> None:
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())
 
 
 @lru_cache(maxsize=1)
 def logger() -> Logger:
+    install_root_redaction()
     return Logger(
         service=SERVICE, logger_formatter=RedactingFormatter(), log_uncaught_exceptions=False
     )

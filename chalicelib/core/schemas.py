@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 from chalicelib.core.clock import iso_utc, to_wib
 
-UtcTime = Annotated[datetime, PlainSerializer(iso_utc, return_type=str)]
+UtcTime = Annotated[
+    datetime,
+    PlainSerializer(iso_utc, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 
 
 def wib_text(value: datetime) -> str:
@@ -29,5 +33,5 @@ class Output(BaseModel):
 class ActionInput(Input):
     reason: str = Field(default="", max_length=1000)
     version: int | None = Field(
-        default=None, ge=1, description="Versi yang dilihat klien (opsional)"
+        default=None, ge=1, le=1_000_000, description="Versi yang dilihat klien (opsional)"
     )

@@ -6,11 +6,11 @@ so the unread count is one Query with Select=COUNT.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute
-from pynamodb.indexes import AllProjection, KeysOnlyProjection, LocalSecondaryIndex
+from pynamodb.indexes import AllProjection, IncludeProjection, LocalSecondaryIndex
 
 from chalicelib.core.clock import iso_utc, parse_utc
 from chalicelib.core.dynamo import BaseMeta, Model, is_condition_failure
@@ -31,7 +31,7 @@ class ByTime(LocalSecondaryIndex["NotificationModel"]):
 class ByUnread(LocalSecondaryIndex["NotificationModel"]):
     class Meta:
         index_name = "by_unread"
-        projection = KeysOnlyProjection()
+        projection = IncludeProjection(["expires_at"])
 
     recipient = UnicodeAttribute(hash_key=True)
     unread_key = UnicodeAttribute(range_key=True)
@@ -94,6 +94,12 @@ class InboxRepository(Protocol):
     def mark_read(self, recipient: str, nid: str, at: datetime) -> bool: ...
 
 
+def _not_expired() -> Any:
+    """DynamoDB TTL deletes expired items up to days late: never show them (R-29)."""
+    now = datetime.now(UTC)
+    return NotificationModel.expires_at.does_not_exist() | (NotificationModel.expires_at > now)
+
+
 class DynamoInboxRepository:
     def __init__(self, ttl_days: int = 180) -> None:
         self.ttl_days = ttl_days
@@ -112,12 +118,16 @@ class DynamoInboxRepository:
         self, recipient: str, limit: int, after: dict[str, Any] | None
     ) -> tuple[list[InboxItem], dict[str, Any] | None]:
         result = NotificationModel.by_time.query(
-            recipient, scan_index_forward=False, limit=limit, last_evaluated_key=after
+            recipient,
+            filter_condition=_not_expired(),
+            scan_index_forward=False,
+            limit=limit,
+            last_evaluated_key=after,
         )
         return [to_item(m) for m in result], result.last_evaluated_key
 
     def unread_count(self, recipient: str) -> int:
-        return NotificationModel.by_unread.count(recipient)
+        return NotificationModel.by_unread.count(recipient, filter_condition=_not_expired())
 
     def mark_read(self, recipient: str, nid: str, at: datetime) -> bool:
         """False when there is no such notification in this inbox."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.core.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
+from chalicelib.core.ids import is_id
 from chalicelib.core.principal import Principal
 from chalicelib.documents import service as documents
 from chalicelib.documents.domain import REJECT_MESSAGES, Document
@@ -98,7 +99,7 @@ def download(
     transfer_id: str, document_id: str, *, actor: Principal, deps: Deps, request_id: str = ""
 ) -> DownloadPublic:
     t = load(transfer_id, actor, deps, request_id)
-    doc = deps.documents.get(subject(t.id), document_id)
+    doc = deps.documents.get(subject(t.id), document_id) if is_id(document_id) else None
     if doc is None:
         raise NotFound("document_not_found", "Dokumen tidak ditemukan.")
     url = documents.download_url(doc, storage=deps.storage, settings=deps.settings)

@@ -5,13 +5,11 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib.core.http import PAGE_QUERY, Reply, Req, endpoint
-from chalicelib.core.pagination import decode_cursor, encode_cursor, parse_limit
 from chalicelib.core.schemas import ActionInput
 from chalicelib.documents.schemas import DocumentList, DownloadPublic, UploadCreate, UploadPublic
 from chalicelib.transfers import attachments, letter_files, presenters, queries, service
 from chalicelib.transfers.domain import Action
 from chalicelib.transfers.schemas import (
-    AuditEntryPublic,
     AuditPage,
     LetterDownload,
     LetterVerification,
@@ -240,21 +238,4 @@ def verify_letter(req: Req, code: str) -> Reply:
     query=PAGE_QUERY,
 )
 def transfer_audit(req: Req, transfer_id: str) -> Reply:
-    d = deps()
-    scope = service.subject(transfer_id)
-    after = decode_cursor(d.settings.signing_secret, scope, req.query.get("cursor"))
-    items, last = d.audit.for_subject(scope, parse_limit(req.query.get("limit")), after)
-    entries = [
-        AuditEntryPublic(
-            at=e.at,
-            action=e.action,
-            actor_sub=e.actor_sub,
-            actor_role=e.actor_role,
-            outcome=e.outcome,
-            detail=e.detail,
-        )
-        for e in items
-    ]
-    return Reply(
-        AuditPage(items=entries, next_cursor=encode_cursor(d.settings.signing_secret, scope, last))
-    )
+    return Reply(service.audit_trail(transfer_id, req.query, deps()))

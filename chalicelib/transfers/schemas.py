@@ -51,7 +51,7 @@ class TransferCreate(Input):
 
 
 class TransferUpdate(Input):
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=1_000_000)
     reason: str | None = Field(default=None, min_length=10, max_length=1000)
     wanted_start_date: date | None = None
     parent: ParentContact | None = None

@@ -7,10 +7,11 @@ from datetime import datetime
 
 from chalicelib.core import audit as audit_mod
 from chalicelib.core.crypto import encrypt_field, keyed_hash
-from chalicelib.core.errors import InvalidTransition, StaleVersion, Unprocessable
+from chalicelib.core.errors import InvalidTransition, NotFound, StaleVersion, Unprocessable
 from chalicelib.core.ids import is_id, new_id, verification_code
 from chalicelib.core.notify import Notification
 from chalicelib.core.observability import count, logger
+from chalicelib.core.pagination import decode_cursor, encode_cursor, parse_limit
 from chalicelib.core.principal import Principal
 from chalicelib.documents.domain import latest_clean
 from chalicelib.schools.domain import GRADES, School
@@ -32,7 +33,13 @@ from chalicelib.transfers.domain import (
 from chalicelib.transfers.letters import Letter, letter_for
 from chalicelib.transfers.messages import message_for
 from chalicelib.transfers.repository import Change
-from chalicelib.transfers.schemas import TransferCreate, TransferPublic, TransferUpdate
+from chalicelib.transfers.schemas import (
+    AuditEntryPublic,
+    AuditPage,
+    TransferCreate,
+    TransferPublic,
+    TransferUpdate,
+)
 from chalicelib.wiring import Deps
 
 LOCK_PREFIX = "transfer-open#"
@@ -112,9 +119,29 @@ def _find(transfer_id: str, deps: Deps) -> Transfer | None:
     return deps.transfers.get(transfer_id) if is_id(transfer_id) else None
 
 
+def _visible(transfer_id: str, actor: Principal, deps: Deps, request_id: str) -> Transfer:
+    """ensure_visible, and an audit entry when an existing request is denied (R-01)."""
+    transfer = _find(transfer_id, deps)
+    try:
+        return ensure_visible(transfer, actor)
+    except NotFound:
+        if transfer is not None:
+            deps.audit.append(
+                audit_mod.entry(
+                    subject(transfer_id),
+                    "access",
+                    actor,
+                    deps.clock.now(),
+                    outcome="denied",
+                    request_id=request_id,
+                )
+            )
+        raise
+
+
 def load(transfer_id: str, actor: Principal, deps: Deps, request_id: str = "") -> Transfer:
     """The request if the actor may see it (else 404); staff/operator reads are audited."""
-    transfer = ensure_visible(_find(transfer_id, deps), actor)
+    transfer = _visible(transfer_id, actor, deps, request_id)
     if actor.role.value != "parent":
         deps.audit.append(
             audit_mod.entry(
@@ -163,7 +190,7 @@ def _check_version(t: Transfer, expected: int | None) -> None:
     if expected is not None and expected != t.version:
         raise StaleVersion(
             "stale_version",
-            f"Data sudah berubah (versi {t.version}, Anda mengirim {expected}). Muat ulang.",
+            f"Data sudah berubah (versi terbaru {t.version}). Muat ulang lalu coba lagi.",
             current_version=t.version,
         )
 
@@ -189,7 +216,7 @@ def act(
 ) -> TransferPublic:
     """Take one step of the state machine. Raises NotFound, StaleVersion, InvalidTransition,
     Invalid (missing reason or documents), Conflict (no seat, concurrent update)."""
-    t = ensure_visible(_find(transfer_id, deps), actor)
+    t = _visible(transfer_id, actor, deps, request_id)
     _check_version(t, version)
     now = deps.clock.now()
     outcome = decide(t, action, actor, now=now, reason=reason, context=_context(t, action, deps))
@@ -259,3 +286,24 @@ def _store_letter(t: Transfer, letter: Letter, deps: Deps) -> None:
         letter_files.store(t, letter, deps)
     except Exception:  # noqa: BLE001 - regenerated on first download if this failed
         logger().exception("letter pdf generation failed")
+
+
+def audit_trail(transfer_id: str, query: dict[str, str], deps: Deps) -> AuditPage:
+    """Every audited access and change of one request, newest first (staff and admin)."""
+    if not is_id(transfer_id):
+        raise NotFound("transfer_not_found", "Permohonan pindah sekolah tidak ditemukan.")
+    scope, secret = subject(transfer_id), deps.settings.signing_secret
+    after = decode_cursor(secret, scope, query.get("cursor"))
+    items, last = deps.audit.for_subject(scope, parse_limit(query.get("limit")), after)
+    entries = [
+        AuditEntryPublic(
+            at=e.at,
+            action=e.action,
+            actor_sub=e.actor_sub,
+            actor_role=e.actor_role,
+            outcome=e.outcome,
+            detail=e.detail,
+        )
+        for e in items
+    ]
+    return AuditPage(items=entries, next_cursor=encode_cursor(secret, scope, last))

@@ -427,12 +427,6 @@ def test_a_cursor_cannot_be_replayed_by_another_caller_or_tampered(scene: Scene)
         _denied_body_is_clean(scene, status, data, {})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: R-01 says every denial is written to the audit log; a 404 for another family's "
-    "transfer (GET /v1/transfers/{id} as another parent) leaves no audit entry "
-    "(transfers.domain.ensure_visible raises NotFound, service.load audits only successful reads).",
-)
 def test_a_denied_object_access_is_written_to_the_audit_trail(scene: Scene) -> None:
     api, t = scene.api, scene.tokens
     status, _, _ = api.call("GET", f"/v1/transfers/{scene.transfer_id}", t["other_parent"])

@@ -348,16 +348,6 @@ def test_a_nik_pasted_as_a_transfer_id_is_never_looked_up_or_logged(
     assert _paste_into_ids(api, world, captured, canary, paths) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a NIK pasted into the document id (GET /v1/transfers/{id}/documents/<NIK>/download)"
-    " or into the transfer id of GET /v1/transfers/<NIK>/audit is still used unvalidated as a "
-    "DynamoDB key (documents GetItem doc_id; audit Query subject 'transfer#<NIK>'); the "
-    "pynamodb.connection.base ('Calling GetItem with arguments {... 'doc_id': {'S': '<NIK>'}}') "
-    "and botocore.endpoint DEBUG records carry it unredacted (redaction lives only in the "
-    "Powertools formatter). Transfer ids are refused by service._find since fdd7f3b; "
-    "attachments.download and routes.transfer_audit need the same is_id() check.",
-)
 def test_a_nik_pasted_as_a_document_or_audit_id_is_never_looked_up_or_logged(
     api: Api, world: World, captured: Captured
 ) -> None:
@@ -376,13 +366,6 @@ def test_a_nik_pasted_as_a_document_or_audit_id_is_never_looked_up_or_logged(
     assert _paste_into_ids(api, world, captured, canary, paths) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (minor): the 412 stale_version detail echoes the client's version verbatim "
-    "('... Anda mengirim 3671046309115867 ...'); a NIK typed into the wrong field comes back "
-    "unmasked in an error body (brief section 8 item 9: 0 unmasked NIK in error bodies). "
-    "ActionInput/TransferUpdate.version has no upper bound, so any 16-digit number is accepted.",
-)
 def test_an_error_body_does_not_echo_a_nik_sent_as_a_version(api: Api, world: World) -> None:
     canary = factories.nik(BIRTH, "P", region="367104")
     parent = world.token("parent")

@@ -576,3 +576,21 @@ def test_audit_entries_of_a_subject_are_listed_newest_first_in_pages(stores: Sto
     pages = all_pages(lambda n, after: stores.audit.for_subject(subject, n, after), 2)
 
     assert pages == [[entries[1], entries[2]], [entries[0]]]
+
+
+def test_an_expired_notification_is_neither_listed_nor_counted() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from chalicelib.core.notify import Notification
+    from chalicelib.notifications.repository import DynamoInboxRepository
+
+    repo = DynamoInboxRepository(ttl_days=1)
+    recipient = f"user#ttl-{datetime.now(UTC).timestamp()}"
+    old = Notification(recipient, "old", "k", "t", "b", "r", datetime.now(UTC) - timedelta(days=2))
+    fresh = Notification(recipient, "fresh", "k", "t", "b", "r", datetime.now(UTC))
+    assert repo.put_once(old) and repo.put_once(fresh)
+
+    items, _ = repo.list(recipient, 10, None)
+
+    assert [i.id for i in items] == [fresh.nid]
+    assert repo.unread_count(recipient) == 1

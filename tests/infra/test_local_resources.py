@@ -74,7 +74,7 @@ def test_tables_and_indexes_exist(env: dict[str, str], endpoint: str) -> None:
         i["IndexName"]: i["Projection"]["ProjectionType"]
         for i in by_unread["LocalSecondaryIndexes"]
     }
-    assert projections == {"by_time": "ALL", "by_unread": "KEYS_ONLY"}
+    assert projections == {"by_time": "ALL", "by_unread": "INCLUDE"}
 
 
 def test_bucket_and_queues_are_configured(env: dict[str, str], endpoint: str) -> None:

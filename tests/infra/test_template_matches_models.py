@@ -68,14 +68,19 @@ def model_indexes(model: type[Model], kind: type) -> dict[str, dict[str, Any]]:
                 for n, a in meta.attributes.items()
                 if a.is_hash_key or a.is_range_key
             }
-            found[meta.index_name] = {"keys": keys, "projection": meta.projection.projection_type}
+            found[meta.index_name] = {
+                "keys": keys,
+                "projection": meta.projection.projection_type,
+                "non_key": sorted(getattr(meta.projection, "non_key_attributes", None) or []),
+            }
     return found
 
 
 def template_indexes(props: dict[str, Any], key: str) -> dict[str, dict[str, Any]]:
     return {
         i["IndexName"]: {"keys": key_schema(i["KeySchema"]),
-                         "projection": i["Projection"]["ProjectionType"]}
+                         "projection": i["Projection"]["ProjectionType"],
+                         "non_key": sorted(i["Projection"].get("NonKeyAttributes", []))}
         for i in props.get(key, [])
     }  # fmt: skip
 
