@@ -17,7 +17,6 @@ import io
 import json
 import logging
 import os
-import secrets
 import sys
 import uuid
 import warnings
@@ -120,6 +119,7 @@ class Bench:
         """Hand what S3 put on the uploads queue to the real handler, one message per batch."""
         from chalicelib.core.aws import client as aws_client
         from chalicelib.documents.handlers import process
+        from local.run import sqs_event
 
         sqs = aws_client("sqs")
         while True:
@@ -128,19 +128,8 @@ class Bench:
             if not messages:
                 return
             m = messages[0]
-            record = {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": {},
-                "messageAttributes": {},
-                "md5OfBody": m["MD5OfBody"],
-                "eventSource": "aws:sqs",
-                "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:uploads",
-                "awsRegion": REGION,
-            }
             with self.counter.measure() as ops:
-                result = process({"Records": [record]})
+                result = process(sqs_event([m], f"arn:aws:sqs:{REGION}:123456789012:uploads"))
             if result.get("batchItemFailures"):
                 raise FlowError(f"upload handler failed: {result}")
             if "ObjectCreated" in m["Body"]:
@@ -167,26 +156,11 @@ def start_stack() -> tuple[ThreadedMotoServer, Any]:
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
     keys = devauth.generate()
-    os.environ.update(
-        {
-            "AWS_ENDPOINT_URL": endpoint,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_REGION": REGION,
-            "STAGE": STAGE,
-            "JWT_ISSUER": keys.issuer,
-            "JWT_CLIENT_ID": keys.client_id,
-            "JWKS_JSON": keys.jwks_json,
-            "SIGNING_SECRET": secrets.token_hex(32),
-            "NIK_HMAC_KEY": secrets.token_hex(32),
-            "PII_KEY": secrets.token_hex(32),
-            "PUBLIC_BASE_URL": "https://edu.example.test",
-            "POWERTOOLS_SERVICE_NAME": "tangerang-live-edu",
-            "POWERTOOLS_METRICS_NAMESPACE": "TangerangLiveEdu",
-            "POWERTOOLS_DEV": "false",
-        }
-    )
+    from local.run import settings_env
+
+    env = settings_env(endpoint, "https://edu.example.test", keys) | {"STAGE": STAGE}
+    env["POWERTOOLS_METRICS_DISABLED"] = "true"
+    os.environ.update(env)
     from local.resources import create_resources
 
     os.environ.update(create_resources(endpoint_url=endpoint, stage=STAGE))

@@ -349,9 +349,11 @@ class UploadPoller(threading.Thread):
     """Long-polls the uploads queue and runs the upload handler, as the Lambda trigger would:
     only messages not reported in batchItemFailures are deleted."""
 
-    def __init__(self, sqs: Any, queue_name: str, stop: threading.Event) -> None:
+    def __init__(
+        self, sqs: Any, queue_name: str, stop: threading.Event, *, quiet: bool = False
+    ) -> None:
         super().__init__(name="uploads-poller", daemon=True)
-        self.sqs, self.stop = sqs, stop
+        self.sqs, self.stop, self.quiet = sqs, stop, quiet
         self.url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
         attrs = sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])
         self.arn = attrs["Attributes"]["QueueArn"]
@@ -365,9 +367,9 @@ class UploadPoller(threading.Thread):
                     traceback.print_exc()
                     self.stop.wait(1)
 
-    def poll_once(self) -> int:
+    def poll_once(self, wait_seconds: int = POLL_WAIT_SECONDS) -> int:
         got = self.sqs.receive_message(
-            QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=POLL_WAIT_SECONDS,
+            QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds,
             AttributeNames=["All"], MessageAttributeNames=["All"],
         )  # fmt: skip
         messages = got.get("Messages", [])
@@ -380,7 +382,8 @@ class UploadPoller(threading.Thread):
         for m in messages:
             if m["MessageId"] not in failed:
                 self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=m["ReceiptHandle"])
-        log(f"uploads: {len(messages) - len(failed)} handled, {len(failed)} left for retry")
+        if not self.quiet:
+            log(f"uploads: {len(messages) - len(failed)} handled, {len(failed)} left for retry")
         return len(messages)
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 
 from moto.server import ThreadedMotoServer
 
 from local import devauth
+from local.run import settings_env
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
 _server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
@@ -18,26 +18,10 @@ _host, _port = _server.get_host_and_port()
 ENDPOINT = f"http://{_host}:{_port}"
 KEYS = devauth.generate()
 
-os.environ.update(
-    {
-        "AWS_ENDPOINT_URL": ENDPOINT,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "ap-southeast-3",
-        "AWS_REGION": "ap-southeast-3",
-        "STAGE": "test",
-        "JWT_ISSUER": KEYS.issuer,
-        "JWT_CLIENT_ID": KEYS.client_id,
-        "JWKS_JSON": KEYS.jwks_json,
-        "SIGNING_SECRET": secrets.token_hex(32),
-        "NIK_HMAC_KEY": secrets.token_hex(32),
-        "PII_KEY": secrets.token_hex(32),
-        "PUBLIC_BASE_URL": "https://edu.example.test",
-        "POWERTOOLS_SERVICE_NAME": "tangerang-live-edu",
-        "POWERTOOLS_METRICS_NAMESPACE": "TangerangLiveEdu",
-        "POWERTOOLS_DEV": "false",
-    }
-)
+# The same settings the local stack uses (local.run.settings_env), with metrics left on.
+_env = settings_env(ENDPOINT, "https://edu.example.test", KEYS) | {"STAGE": "test"}
+_env.pop("POWERTOOLS_METRICS_DISABLED", None)
+os.environ.update(_env)
 
 from local.resources import create_resources  # noqa: E402
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,9 +16,9 @@ from chalice.test import Client
 
 from chalicelib.core.aws import client as aws_client
 from chalicelib.core.settings import get_settings
-from chalicelib.documents.handlers import process
 from chalicelib.schools.domain import Level, School
 from chalicelib.wiring import deps
+from local.run import UploadPoller
 from tests.support import factories
 
 
@@ -118,35 +119,14 @@ def world() -> World:
 
 
 def drain_uploads() -> int:
-    """Feed what S3 put on the uploads queue to the real handler, as Lambda would."""
-    sqs = aws_client("sqs")
-    url = sqs.get_queue_url(QueueName=get_settings().uploads_queue_name)["QueueUrl"]
+    """Feed what S3 put on the uploads queue to the real handler, as Lambda would (the same
+    poller as the local stack: only messages not in batchItemFailures are deleted)."""
+    poller = UploadPoller(aws_client("sqs"), get_settings().uploads_queue_name,
+                          threading.Event(), quiet=True)  # fmt: skip
     handled = 0
-    while True:
-        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
-        messages = got.get("Messages", [])
-        if not messages:
-            return handled
-        records = [
-            {
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": {},
-                "messageAttributes": {},
-                "md5OfBody": m["MD5OfBody"],
-                "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:ap-southeast-3:123456789012:q",
-                "awsRegion": "ap-southeast-3",
-            }
-            for m in messages
-        ]
-        result = process({"Records": records})
-        failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
-        for m in messages:
-            if m["MessageId"] not in failed:
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-        handled += len(messages)
+    while count := poller.poll_once(wait_seconds=0):
+        handled += count
+    return handled
 
 
 def upload(
