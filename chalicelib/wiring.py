@@ -50,7 +50,7 @@ def _production() -> Deps:
     return Deps(
         settings=settings,
         clock=SystemClock(),
-        transfers=DynamoTransferRepository(),
+        transfers=DynamoTransferRepository(settings.notification_ttl_days),
         schools=DynamoSchoolRepository(),
         documents=DynamoDocumentRepository(),
         inbox=DynamoInboxRepository(settings.notification_ttl_days),

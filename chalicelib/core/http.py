@@ -99,7 +99,9 @@ class Req:
 
 @dataclass
 class Reply:
-    body: BaseModel | None
+    """A view's answer; ``body`` is a response model, or the stored JSON of an idempotent replay."""
+
+    body: BaseModel | dict[str, Any] | None
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -166,7 +168,10 @@ def to_response(reply: Reply) -> Response:
     }
     if reply.body is None:
         return Response(body="", status_code=reply.status, headers=headers)
-    body = reply.body.model_dump_json(by_alias=True)
+    if isinstance(reply.body, BaseModel):
+        body = reply.body.model_dump_json(by_alias=True)
+    else:
+        body = json.dumps(reply.body, ensure_ascii=False)
     return Response(body=body, status_code=reply.status, headers=headers)
 
 
@@ -209,22 +214,17 @@ def _run(view: Callable[..., Reply], req: Req, method: str, path: str) -> Reply:
     def work() -> dict[str, Any]:
         ran.append(True)
         reply = view(req, **req.params)
-        body = reply.body.model_dump(mode="json", by_alias=True) if reply.body else None
+        body = reply.body
+        if isinstance(body, BaseModel):
+            body = body.model_dump(mode="json", by_alias=True)
         return {"status": reply.status, "headers": reply.headers, "body": body}
 
     stored = run_once(scope, payload, work, req.lambda_context)
     return Reply(
-        _Stored.model_validate({"data": stored["body"]}),
+        stored["body"],
         stored["status"],
         {**stored["headers"], "Idempotent-Replayed": "false" if ran else "true"},
     )
-
-
-class _Stored(BaseModel):
-    data: Any = None
-
-    def model_dump_json(self, **kwargs: Any) -> str:
-        return json.dumps(self.data, ensure_ascii=False)
 
 
 def endpoint(

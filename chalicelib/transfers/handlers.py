@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from chalice import Blueprint, Cron
@@ -17,4 +18,4 @@ REMINDER_SCHEDULE = Cron(0, 0, "*", "*", "?", "*")
 
 @bp.schedule(REMINDER_SCHEDULE)
 def transfer_reminders(event: Any) -> dict[str, int]:
-    return reminders.run(deps()).__dict__
+    return asdict(reminders.run(deps()))

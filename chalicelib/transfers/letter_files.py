@@ -4,6 +4,7 @@ and the public verification of a code."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from chalicelib.core.audit import entry
 from chalicelib.core.errors import Invalid, NotFound
@@ -77,7 +78,7 @@ def revoke(
             request_id=request_id,
         )
     )
-    return verification(Letter(**{**letter.__dict__, "status": REVOKED}))
+    return verification(replace(letter, status=REVOKED))
 
 
 def verification(letter: Letter) -> LetterVerification:

@@ -5,7 +5,7 @@ nothing."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, time, timedelta
 
 from chalicelib.core.clock import WIB, wib_date, working_days_between
@@ -68,5 +68,5 @@ def run(deps: Deps) -> ReminderRun:
                     result.sent += 1
                 else:
                     result.skipped_duplicates += 1
-    logger().info("transfer reminders", extra=result.__dict__)
+    logger().info("transfer reminders", extra=asdict(result))
     return result

@@ -166,6 +166,9 @@ INDEXES = {
 
 
 class DynamoTransferRepository:
+    def __init__(self, inbox_ttl_days: int = 180) -> None:
+        self.inbox_ttl_days = inbox_ttl_days
+
     def get(self, transfer_id: str) -> Transfer | None:
         try:
             return from_model(TransferModel.get(transfer_id))
@@ -200,7 +203,7 @@ class DynamoTransferRepository:
             for item in change.audit:
                 tx.save(audit_model(item))
             for note in change.notifications:
-                tx.save(inbox_model(note, ttl_days=180))
+                tx.save(inbox_model(note, ttl_days=self.inbox_ttl_days))
             if change.letter is not None:
                 letter = change.letter
                 tx.save(
