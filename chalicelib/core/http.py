@@ -121,7 +121,7 @@ def parse_body(raw: bytes, headers: dict[str, str], model: type[M]) -> M:
 
 def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> Response:
     body = {
-        "type": PROBLEM_TYPE + code,
+        "type": PROBLEM_TYPE + code.replace("_", "-"),
         "title": title,
         "status": status,
         "code": code,

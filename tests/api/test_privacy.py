@@ -386,7 +386,7 @@ def _is_problem(status: int, data: Any, headers: dict[str, str], code: str) -> N
     assert headers["Content-Type"] == "application/problem+json", headers
     assert set(data) >= PROBLEM_KEYS, data
     assert (data["status"], data["code"]) == (status, code), data
-    assert data["type"] == PROBLEM_TYPE + code
+    assert data["type"] == PROBLEM_TYPE + code.replace("_", "-")
     assert data["title"].strip() and data["detail"].strip()
     assert "Traceback" not in json.dumps(data)
 
