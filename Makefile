@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test check lint format package bench job clean openapi
+.PHONY: install run test check lint format package bench job token clean openapi
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -38,6 +38,10 @@ package: $(STAMP)
 # Run one scheduled job now against the running local stack: make job NAME=transfer_reminders
 job: $(STAMP)
 	$(BIN)/python -m local.job $(NAME)
+
+# Mint a dev token for the running local stack: make token ROLE=school_operator SUB=op-x NPSN=20606910
+token: $(STAMP)
+	$(BIN)/python -m local.token --role $(ROLE) --sub $(SUB) $(if $(NPSN),--npsn $(NPSN),)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.cold_start

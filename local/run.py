@@ -473,6 +473,7 @@ class Stack:
     tokens: dict[str, str] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
     seeded: dict[str, Any] = field(default_factory=dict)
+    keys: Any = None
     state_dir: Path | None = None
     _moto: Any = None
     _api: LocalDevServer | None = None
@@ -502,6 +503,7 @@ class Stack:
             self._moto = None
         if self.state_dir is not None:
             (self.state_dir / "stack.env").unlink(missing_ok=True)
+            (self.state_dir / "dev-signing-key.pem").unlink(missing_ok=True)
 
 
 def _start_moto(port: int) -> tuple[Any, str]:
@@ -544,6 +546,7 @@ def _provision(stack: Stack, keys: Any, seed: bool) -> None:
     from local import seed as demo
     from local.resources import create_resources
 
+    stack.keys = keys
     stack.env = settings_env(stack.moto_url, stack.api_url, keys)
     stack._restore_env = apply_env(stack.env)
     created = create_resources(endpoint_url=stack.moto_url, stage=STAGE, region=REGION)
@@ -623,6 +626,8 @@ def write_state(stack: Stack, state_dir: Path) -> None:
     env = stack.env | {"LOCAL_API_URL": stack.api_url, "LOCAL_STACK_PID": str(os.getpid())}
     _write_private(state_dir / "stack.env", [f"{k}={shlex.quote(v)}" for k, v in env.items()])
     _write_private(state_dir / "tokens.env", token_lines(stack))
+    if stack.keys is not None:  # lets `make token` mint more dev tokens for this run only
+        _write_private(state_dir / "dev-signing-key.pem", [stack.keys.private_pem.strip()])
 
 
 def banner(stack: Stack) -> str:
