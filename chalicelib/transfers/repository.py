@@ -226,6 +226,8 @@ class DynamoTransferRepository:
     ) -> tuple[list[Transfer], dict[str, Any] | None]:
         if index not in INDEXES:
             raise ValueError(index)
+        if since_before is not None and not index.endswith(("by_state", "_queue")):
+            raise ValueError(f"{index} is not sorted by state_since")
         attr = {
             "origin_queue": "origin_queue_index",
             "destination_queue": "destination_queue_index",
