@@ -241,6 +241,16 @@ class GatewayProblemHandler(ChaliceRequestHandler):
             traceback.print_exc()
             self._send_gateway_response("AUTHORIZER_FAILURE", str(uuid.uuid4()), 500)
 
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("do_"):  # any other method (TRACE, CONNECT, QUERY, ...)
+            return self._unsupported_method
+        raise AttributeError(name)
+
+    def _unsupported_method(self) -> None:
+        """API Gateway has no such method on any resource: its gateway response, not a 501."""
+        self._parse_payload()  # drain the body so the connection stays usable
+        self._send_gateway_response("MISSING_AUTHENTICATION_TOKEN", str(uuid.uuid4()), 403)
+
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _handle_guarded
 
 

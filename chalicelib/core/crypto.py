@@ -41,4 +41,5 @@ def sign(secret: str, payload: bytes) -> str:
 
 
 def verify_signature(secret: str, payload: bytes, signature: str) -> bool:
-    return hmac.compare_digest(sign(secret, payload), signature)
+    """Constant-time; any non-ASCII signature (never one we made) is simply not valid."""
+    return signature.isascii() and hmac.compare_digest(sign(secret, payload), signature)

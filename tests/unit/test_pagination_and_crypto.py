@@ -146,3 +146,10 @@ def test_a_signature_verifies_only_its_own_payload() -> None:
     assert verify_signature(SECRET, b"payload", signature)
     assert not verify_signature(SECRET, b"payload!", signature)
     assert not verify_signature("q" * 32, b"payload", signature)
+
+
+@pytest.mark.parametrize("cursor", [".\u00a6", "e30.\u00e9\u00e9", "\u00e9.abc"])
+def test_a_cursor_with_non_ascii_characters_is_invalid_not_a_crash(cursor: str) -> None:
+    with pytest.raises(Invalid) as caught:
+        decode_cursor("s" * 32, "scope", cursor)
+    assert caught.value.code == "invalid_cursor"
