@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
 from chalicelib.core import audit as audit_mod
+from chalicelib.core.clock import wib_date
 from chalicelib.core.crypto import encrypt_field, keyed_hash
 from chalicelib.core.errors import InvalidTransition, NotFound, StaleVersion, Unprocessable
 from chalicelib.core.ids import is_id, new_id, verification_code
@@ -68,25 +69,35 @@ def _ref(s: School) -> SchoolRef:
     return SchoolRef(s.npsn, s.name, s.kabkota_code)
 
 
+def _new_student(cmd: TransferCreate, transfer_id: str, deps: Deps) -> Student:
+    """The NIK is kept only as a keyed hash (uniqueness) and AES-GCM bound to the request id."""
+    st, settings = cmd.student, deps.settings
+    return Student(
+        name=st.name,
+        nik_hmac=keyed_hash(settings.nik_hmac_key, st.nik, "nik"),
+        nik_cipher=encrypt_field(settings.pii_key, st.nik, transfer_id),
+        nik_last4=st.nik[-4:],
+        nisn=st.nisn,
+        birth_date=st.birth_date,
+        gender=st.gender,
+        grade=st.grade,
+    )
+
+
+def _check_start_date(wanted: date | None, now: datetime) -> None:
+    if wanted is not None and wanted < wib_date(now):
+        raise Unprocessable("start_date_in_past", "Tanggal mulai yang diinginkan sudah lewat.")
+
+
 def create(
     cmd: TransferCreate, *, actor: Principal, deps: Deps, request_id: str = ""
 ) -> TransferPublic:
     """Create a draft. Raises Unprocessable (unknown school, grade) or Conflict (open request)."""
     origin = _school(deps, cmd.origin_npsn, cmd.student.grade, "origin")
     destination = _school(deps, cmd.destination_npsn, cmd.student.grade, "destination")
-    now, tid, settings = deps.clock.now(), new_id(), deps.settings
-    st = cmd.student
-    nik_hmac = keyed_hash(settings.nik_hmac_key, st.nik, "nik")
-    student = Student(
-        st.name,
-        nik_hmac,
-        encrypt_field(settings.pii_key, st.nik, tid),
-        st.nik[-4:],
-        st.nisn,
-        st.birth_date,
-        st.gender,
-        st.grade,
-    )
+    now, tid = deps.clock.now(), new_id()
+    _check_start_date(cmd.wanted_start_date, now)
+    student = _new_student(cmd, tid, deps)
     created = Event(now, "create", None, State.DRAFT.value, actor.role.value, actor.sub)
     transfer = Transfer(
         id=tid,
@@ -105,7 +116,7 @@ def create(
     change = Change(
         after=transfer,
         expected_version=None,
-        lock_key=LOCK_PREFIX + nik_hmac,
+        lock_key=LOCK_PREFIX + student.nik_hmac,
         create_lock=True,
         audit=[audit_mod.entry(subject(tid), "create", actor, now, request_id=request_id)],
     )
@@ -163,6 +174,7 @@ def update(
     Raises StaleVersion, InvalidTransition."""
     t = load(transfer_id, actor, deps, request_id)
     _check_version(t, cmd.version)
+    _check_start_date(cmd.wanted_start_date, deps.clock.now())
     if t.state not in (State.DRAFT, State.NEEDS_REVISION) or actor.sub != t.parent_sub:
         raise InvalidTransition(
             "not_editable",

@@ -117,3 +117,12 @@ def test_a_spoofed_pdf_is_rejected_and_cannot_be_downloaded(api: Api, world: Wor
         world.token("parent"),
     )
     assert status == 400 and problem["code"] == "document_not_available"
+
+
+def test_a_start_date_in_the_past_is_refused(api: Api, world: World) -> None:
+    body = transfer_body(world.origin, world.destination)
+    body["wanted_start_date"] = "2020-01-06"
+
+    status, problem, _ = api.call("POST", "/v1/transfers", world.token("parent"), body)
+
+    assert status == 422 and problem["code"] == "start_date_in_past"

@@ -10,7 +10,7 @@ import random
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -82,7 +82,7 @@ def new_transfer_body(gender: str = "L") -> dict[str, Any]:
         "origin_npsn": ORIGIN,
         "destination_npsn": DESTINATION,
         "reason": "Orang tua pindah tugas ke Karawaci",
-        "wanted_start_date": "2027-01-04",
+        "wanted_start_date": (date.today() + timedelta(days=30)).isoformat(),
         "parent": {"name": "Budi Santoso", "phone": "0812-3456-7890"},
     }
 

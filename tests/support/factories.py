@@ -43,6 +43,6 @@ def transfer_body(
         "origin_npsn": origin,
         "destination_npsn": destination,
         "reason": "Orang tua pindah tugas ke Karawaci",
-        "wanted_start_date": "2027-01-04",
+        "wanted_start_date": (date.today() + timedelta(days=30)).isoformat(),
         "parent": {"name": "Budi Santoso", "phone": "0812-3456-7890"},
     }
