@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from chalicelib.core.audit import AuditLog
 from chalicelib.core.clock import Clock, SystemClock
 from chalicelib.core.notify import PushSender, SnsPushSender
-from chalicelib.core.settings import Settings, get_settings
 from chalicelib.core.storage import S3Storage, Storage
 from chalicelib.documents.repository import DocumentRepository
 from chalicelib.notifications.repository import InboxRepository
 from chalicelib.schools.repository import SchoolRepository
 from chalicelib.transfers.repository import TransferRepository
+
+if TYPE_CHECKING:
+    from chalicelib.core.settings import Settings
 
 
 @dataclass
@@ -41,6 +44,7 @@ def use(deps: Deps | None) -> None:
 @lru_cache(maxsize=1)
 def _production() -> Deps:
     from chalicelib.audit.repository import DynamoAuditLog
+    from chalicelib.core.settings import get_settings
     from chalicelib.documents.repository import DynamoDocumentRepository
     from chalicelib.notifications.repository import DynamoInboxRepository
     from chalicelib.schools.repository import DynamoSchoolRepository

@@ -16,7 +16,6 @@ from chalice.app import AuthRequest
 
 from chalicelib.core.errors import Unauthenticated
 from chalicelib.core.principal import Principal, Role
-from chalicelib.core.settings import get_settings
 from chalicelib.core.tokens import TokenError, TokenVerifier, principal_from_claims
 
 auth_bp = Blueprint(__name__)
@@ -24,6 +23,8 @@ auth_bp = Blueprint(__name__)
 
 @lru_cache(maxsize=1)
 def verifier() -> TokenVerifier:
+    from chalicelib.core.settings import get_settings
+
     settings = get_settings()
     return TokenVerifier(settings.jwt_issuer, settings.jwt_client_id, settings.jwks_json)
 

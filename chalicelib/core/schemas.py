@@ -23,11 +23,11 @@ def wib_text(value: datetime) -> str:
 class Input(BaseModel):
     """Request bodies: unknown fields are refused (422), strings trimmed."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
 class Output(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class ActionInput(Input):

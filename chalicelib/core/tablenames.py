@@ -9,14 +9,14 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from chalicelib.core.settings import get_settings
-
 
 class SettingName:
     def __init__(self, field: str) -> None:
         self.field = field
 
     def __get__(self, obj: Any, owner: Any) -> str:
+        from chalicelib.core.settings import get_settings
+
         return str(getattr(get_settings(), self.field))
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from chalicelib.core.errors import Invalid
 from chalicelib.core.ids import new_id
 from chalicelib.core.principal import Principal
-from chalicelib.core.settings import Settings
 from chalicelib.core.storage import PresignedPost, Storage
 from chalicelib.documents.domain import (
     ALLOWED_TYPES,
@@ -21,6 +21,9 @@ from chalicelib.documents.domain import (
     quarantine_key,
 )
 from chalicelib.documents.repository import DocumentRepository
+
+if TYPE_CHECKING:
+    from chalicelib.core.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ class Health(Output):
 class OpenApiDocument(Output):
     """The OpenAPI document, served as committed (chalicelib/openapi.json)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
 
 @lru_cache(maxsize=1)
