@@ -8,7 +8,6 @@ the module fast. The competing requests go through the one chalice test client f
 
 from __future__ import annotations
 
-import functools
 import os
 import threading
 import uuid
@@ -16,62 +15,23 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from chalicelib.core.errors import Conflict
-from chalicelib.core.ids import new_id
 from chalicelib.core.principal import Principal, Role
-from chalicelib.documents.domain import DocStatus, Document, quarantine_key
 from chalicelib.transfers.domain import Action, State, decide
 from chalicelib.transfers.repository import Change, LockModel
 from chalicelib.transfers.service import LOCK_PREFIX
 from chalicelib.wiring import deps
 from tests.support import factories
-from tests.support.fixtures import Api, World, add_school
+from tests.support.fixtures import Api, World, add_school, clean_parent_documents
 
 pytestmark = pytest.mark.xdist_group("heavy")
 
 Result = tuple[int, Any, dict[str, str]]
 PARENT_SLOTS = ("surat_permohonan_orang_tua", "rapor_terakhir", "kartu_keluarga", "akta_kelahiran")
-
-
-@pytest.fixture
-def serializable_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make the embedded moto as serialisable as DynamoDB is.
-
-    moto applies a TransactWriteItems item by item and rolls a failed one back by putting back a
-    deep copy of every touched table taken when it started. Two concurrent transactions on the
-    in-process server can therefore undo each other's committed writes (seen here: a 200 accept
-    whose transfer item was reverted by a losing transaction's rollback), and readers can see
-    writes that are rolled back later. DynamoDB transactions are atomic and serialisable (brief,
-    section 6: build on that, test our use of it), so the emulator's table operations are
-    serialised for these tests. The requests themselves still run concurrently.
-    """
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.RLock()
-
-    def serialised(method: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(method)
-        def call(*args: Any, **kwargs: Any) -> Any:
-            with lock:
-                return method(*args, **kwargs)
-
-        return call
-
-    for name in (
-        "transact_write_items",
-        "put_item",
-        "update_item",
-        "delete_item",
-        "get_item",
-        "query",
-        "scan",
-    ):
-        monkeypatch.setattr(DynamoDBBackend, name, serialised(getattr(DynamoDBBackend, name)))
 
 
 def race(calls: list[Callable[[], Result]], workers: int) -> list[Result]:
@@ -105,27 +65,6 @@ def operator_token(npsn: str) -> str:
     from tests.conftest import KEYS
 
     return KEYS.token(f"op-{uuid.uuid4().hex[:10]}", "school_operator", npsn=npsn)
-
-
-def clean_parent_documents(transfer_id: str, uploader: str) -> None:
-    d = deps()
-    ref, now = f"transfer#{transfer_id}", d.clock.now()
-    for slot in PARENT_SLOTS:
-        doc_id = new_id()
-        d.documents.create(
-            Document(
-                ref,
-                doc_id,
-                slot,
-                "application/pdf",
-                DocStatus.CLEAN,
-                uploader,
-                "parent",
-                now,
-                now + timedelta(minutes=10),
-                quarantine_key(ref, doc_id),
-            )
-        )
 
 
 def submitted(api: Api, family: Family, origin: str, destination: str) -> dict[str, Any]:

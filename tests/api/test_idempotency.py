@@ -9,23 +9,18 @@ never sees the first caller's response. A child has one open transfer at a time 
 
 from __future__ import annotations
 
-import functools
 import os
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from chalicelib.core.ids import new_id
-from chalicelib.documents.domain import DocStatus, Document, quarantine_key
 from chalicelib.wiring import deps
 from tests.support import factories
-from tests.support.fixtures import Api, World
+from tests.support.fixtures import Api, World, clean_parent_documents
 
 Result = tuple[int, Any, dict[str, str]]
 PARENT_SLOTS = ("surat_permohonan_orang_tua", "rapor_terakhir", "kartu_keluarga", "akta_kelahiran")
@@ -39,36 +34,6 @@ def my_transfers(api: Api, token: str) -> list[dict[str, Any]]:
     status, page, _ = api.call("GET", "/v1/transfers?limit=100", token)
     assert status == 200, page
     return list(page["items"])
-
-
-@pytest.fixture
-def serializable_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
-    """moto's conditional writes are not atomic across its server threads (a check and the write
-    that follows can interleave with another request's); DynamoDB's are. The concurrent test
-    serialises the emulator's table operations so that it tests our use of the condition, not
-    the emulator. The requests themselves still run concurrently."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.RLock()
-
-    def serialised(method: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(method)
-        def call(*args: Any, **kwargs: Any) -> Any:
-            with lock:
-                return method(*args, **kwargs)
-
-        return call
-
-    for name in (
-        "transact_write_items",
-        "put_item",
-        "update_item",
-        "delete_item",
-        "get_item",
-        "query",
-        "scan",
-    ):
-        monkeypatch.setattr(DynamoDBBackend, name, serialised(getattr(DynamoDBBackend, name)))
 
 
 def test_ten_sequential_retries_with_one_key_create_one_transfer(api: Api, world: World) -> None:
@@ -183,23 +148,7 @@ def test_a_retried_accept_replays_and_takes_one_seat(api: Api, world: World) -> 
     )
     assert status == 201, draft
     tid, d = draft["id"], deps()
-    ref, now = f"transfer#{tid}", d.clock.now()
-    for slot in PARENT_SLOTS:
-        doc_id = new_id()
-        d.documents.create(
-            Document(
-                ref,
-                doc_id,
-                slot,
-                "application/pdf",
-                DocStatus.CLEAN,
-                "p",
-                "parent",
-                now,
-                now + timedelta(minutes=10),
-                quarantine_key(ref, doc_id),
-            )
-        )
+    clean_parent_documents(tid, "p")
     status, submitted, _ = api.call("POST", f"/v1/transfers/{tid}/submit", parent, {}, key())
     assert status == 200, submitted
     seats_before = {s.grade: s.free for s in d.schools.seats(world.destination)}[8]

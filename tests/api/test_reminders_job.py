@@ -19,13 +19,11 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.core.clock import FixedClock, wib_date
-from chalicelib.core.ids import new_id
-from chalicelib.documents.domain import DocStatus, Document, quarantine_key
 from chalicelib.transfers.handlers import REMINDER_SCHEDULE
 from chalicelib.transfers.repository import Change
 from chalicelib.wiring import deps, use
 from tests.support import factories
-from tests.support.fixtures import Api, World
+from tests.support.fixtures import Api, World, clean_parent_documents
 
 PARENT_SLOTS = ("surat_permohonan_orang_tua", "rapor_terakhir", "kartu_keluarga", "akta_kelahiran")
 
@@ -65,24 +63,7 @@ def submitted_transfer(api: Api, world: World) -> str:
         "POST", "/v1/transfers", parent, factories.transfer_body(world.origin, world.destination)
     )
     assert status == 201, draft
-    d = deps()
-    ref, now = f"transfer#{draft['id']}", d.clock.now()
-    for slot in PARENT_SLOTS:  # clean documents through the repository (no S3 round trip)
-        doc_id = new_id()
-        d.documents.create(
-            Document(
-                ref,
-                doc_id,
-                slot,
-                "application/pdf",
-                DocStatus.CLEAN,
-                "p",
-                "parent",
-                now,
-                now + timedelta(minutes=10),
-                quarantine_key(ref, doc_id),
-            )
-        )
+    clean_parent_documents(draft["id"], "p")  # through the repository, no S3 round trip
     status, submitted, _ = api.call("POST", f"/v1/transfers/{draft['id']}/submit", parent, {})
     assert status == 200 and submitted["state"] == "submitted", submitted
     return str(draft["id"])

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,8 +16,11 @@ import requests
 from chalice.test import Client
 
 from chalicelib.core.aws import client as aws_client
+from chalicelib.core.ids import new_id
 from chalicelib.core.settings import get_settings
+from chalicelib.documents.domain import DocStatus, Document, quarantine_key
 from chalicelib.schools.domain import Level, School
+from chalicelib.transfers.domain import PARENT_SLOTS
 from chalicelib.wiring import deps
 from local.run import UploadPoller
 from tests.support import factories
@@ -153,3 +157,60 @@ def upload(
     assert response.status_code in (200, 201, 204), response.text
     drain_uploads()
     return dict(ticket["document"])
+
+
+def clean_parent_documents(transfer_id: str, uploader: str) -> None:
+    d = deps()
+    ref, now = f"transfer#{transfer_id}", d.clock.now()
+    for slot in PARENT_SLOTS:
+        doc_id = new_id()
+        d.documents.create(
+            Document(
+                ref,
+                doc_id,
+                slot,
+                "application/pdf",
+                DocStatus.CLEAN,
+                uploader,
+                "parent",
+                now,
+                now + timedelta(minutes=10),
+                quarantine_key(ref, doc_id),
+            )
+        )
+
+
+@pytest.fixture
+def serializable_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the embedded moto as serialisable as DynamoDB is.
+
+    moto applies a TransactWriteItems item by item and rolls a failed one back by putting back a
+    deep copy of every touched table taken when it started. Two concurrent transactions on the
+    in-process server can therefore undo each other's committed writes (seen here: a 200 accept
+    whose transfer item was reverted by a losing transaction's rollback), and readers can see
+    writes that are rolled back later. DynamoDB transactions are atomic and serialisable (brief,
+    section 6: build on that, test our use of it), so the emulator's table operations are
+    serialised for these tests. The requests themselves still run concurrently.
+    """
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+
+    def serialised(method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return method(*args, **kwargs)
+
+        return call
+
+    for name in (
+        "transact_write_items",
+        "put_item",
+        "update_item",
+        "delete_item",
+        "get_item",
+        "query",
+        "scan",
+    ):
+        monkeypatch.setattr(DynamoDBBackend, name, serialised(getattr(DynamoDBBackend, name)))
