@@ -23,7 +23,7 @@ def new_id() -> str:
 
 
 def verification_code() -> str:
-    """120 random bits as 24 Crockford characters, grouped by four for reading aloud (e.g. 7QK3-9ZP2-...)."""
+    """120 random bits as 24 Crockford characters in groups of four (e.g. 7QK3-9ZP2-...)."""
     raw = _encode(secrets.randbits(120), 24)
     return "-".join(raw[i : i + 4] for i in range(0, 24, 4))
 
