@@ -1,0 +1,1 @@
+"""PPDB / SPMB: admission periods, registration and seat allocation."""
