@@ -1,0 +1,222 @@
+"""Seat allocation engine: CLI end to end (JSON in, JSON out) against the heap-based baseline.
+
+Generates seeded instances (applicants x 3 choices x schools x 4 routes), writes them as JSON to
+a temporary directory, and runs each program in a fresh interpreter from the repository root:
+
+    (a) ``python -m chalicelib.admissions.allocation INSTANCE.json``
+    (b) the same with ``--engine reference`` (plain heap-based Python deferred acceptance)
+
+reporting wall seconds, the child's peak RSS (``ru_maxrss``), the speedup ratio, and whether
+the two outputs' assignments are identical.
+
+    python -m benchmarks.allocation [--sizes small,large] [--baseline-timeout SECONDS]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = {"small": (100_000, 300), "large": (1_000_000, 2_000)}
+CHOICES = 3
+ROUTE_SHARE = (("afirmasi", 0.15), ("mutasi", 0.05), ("prestasi", 0.30), ("domisili", 0.50))
+CRITERIA = {
+    "afirmasi": [("zone_score", "desc"), ("age_days", "desc"), ("rapor_avg", "desc"),
+                 ("registration_seq", "asc")],
+    "mutasi": [("distance_m", "asc"), ("age_days", "desc"), ("registration_seq", "asc")],
+    "prestasi": [("rapor_avg", "desc"), ("age_days", "desc"), ("registration_seq", "asc")],
+    "domisili": [("domicile_score", "desc"), ("age_days", "desc"), ("rapor_avg", "desc"),
+                 ("registration_seq", "asc")],
+}  # fmt: skip
+
+
+def _routes() -> list[dict[str, Any]]:
+    names = [name for name, _ in ROUTE_SHARE]
+    return [
+        {
+            "id": name,
+            "spill_to": None if name == "domisili" else "domisili",
+            "criteria": [{"field": f, "order": o} for f, o in CRITERIA[name]],
+        }
+        for name in names
+    ]
+
+
+def _schools(n_schools: int, n_applicants: int, rng: Any) -> list[dict[str, Any]]:
+    # About 85% as many seats as applicants, split by the route shares with random noise.
+    mean = 0.85 * n_applicants / n_schools
+    capacity = rng.integers(int(mean * 0.5), int(mean * 1.5) + 1, size=n_schools)
+    schools = []
+    for k in range(n_schools):
+        cap = int(capacity[k])
+        seats = {name: int(cap * share) for name, share in ROUTE_SHARE[:-1]}
+        seats["domisili"] = cap - sum(seats.values())
+        schools.append({"id": f"2060{k:04d}", "seats": seats})
+    return schools
+
+
+def _applicant_chunk(start: int, stop: int, n_schools: int, rng: Any) -> list[dict[str, Any]]:
+    import numpy as np
+
+    n = stop - start
+    shares = np.array([s for _, s in ROUTE_SHARE])
+    route_idx = rng.choice(len(ROUTE_SHARE), size=n, p=shares / shares.sum())
+    home = rng.integers(0, n_schools, size=n)
+    offsets = np.stack([np.zeros(n, np.int64)] + [rng.integers(1, 40, size=n)] * 1, axis=1)
+    picks = np.concatenate([offsets, offsets[:, 1:] + rng.integers(1, 40, size=(n, 1))], axis=1)
+    schools = (home[:, None] + picks) % n_schools
+    age = rng.integers(4400, 5500, size=n)
+    rapor = np.round(rng.uniform(70, 100, size=n), 1)
+    distance = rng.integers(100, 15_000, size=(n, CHOICES))
+    domicile = rng.integers(1, 6, size=(n, CHOICES))
+    zone = rng.integers(1, 3, size=(n, CHOICES))
+    names = [name for name, _ in ROUTE_SHARE]
+    out = []
+    for i in range(n):
+        choices = [
+            {
+                "school": f"2060{int(schools[i, c]):04d}",
+                "attrs": {
+                    "distance_m": int(distance[i, c]),
+                    "domicile_score": int(domicile[i, c]),
+                    "zone_score": int(zone[i, c]),
+                },
+            }
+            for c in range(CHOICES)
+        ]
+        out.append(
+            {
+                "id": f"A{start + i:07d}",
+                "route": names[int(route_idx[i])],
+                "attrs": {
+                    "age_days": int(age[i]),
+                    "rapor_avg": float(rapor[i]),
+                    "registration_seq": start + i + 1,
+                },
+                "choices": choices,
+            }
+        )
+    return out
+
+
+def write_instance(path: Path, n_applicants: int, n_schools: int, seed: int = 2026) -> None:
+    import numpy as np
+    import orjson
+
+    rng = np.random.default_rng(seed)
+    head = {"routes": _routes(), "schools": _schools(n_schools, n_applicants, rng)}
+    with path.open("wb") as fh:
+        fh.write(orjson.dumps(head)[:-1] + b',"applicants":[')
+        step = 100_000
+        for start in range(0, n_applicants, step):
+            chunk = _applicant_chunk(start, min(start + step, n_applicants), n_schools, rng)
+            if start:
+                fh.write(b",")
+            fh.write(orjson.dumps(chunk)[1:-1])
+        fh.write(b"]}")
+
+
+@dataclass
+class Run:
+    seconds: float | None
+    peak_mb: float | None
+    output: Path | None
+    note: str = ""
+
+
+def _run(args: list[str], out: Path, timeout: float | None) -> Run:
+    code = (
+        "import resource, subprocess, sys, time\n"
+        "t = time.perf_counter()\n"
+        "with open(sys.argv[1], 'wb') as fh:\n"
+        "    try:\n"
+        "        rc = subprocess.run(sys.argv[3:], stdout=fh, timeout=float(sys.argv[2]) or None)"
+        ".returncode\n"
+        "    except subprocess.TimeoutExpired:\n"
+        "        rc = 'timeout'\n"
+        "dt = time.perf_counter() - t\n"
+        "kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+        "print(rc, dt, kb)\n"
+    )
+    cmd = [sys.executable, "-c", code, str(out), str(timeout or 0), sys.executable, *args]
+    res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True)
+    rc, dt, kb = res.stdout.split()
+    if rc == "timeout":
+        return Run(None, None, None, f"> {timeout:.0f} s (timeout)")
+    if rc != "0":
+        return Run(None, None, None, f"exit {rc}")
+    return Run(float(dt), int(kb) / 1024, out)
+
+
+def _same_assignments(a: Path, b: Path) -> bool:
+    import orjson
+
+    left = orjson.loads(a.read_bytes())["assignments"]
+    right = orjson.loads(b.read_bytes())["assignments"]
+    return bool(left == right)
+
+
+def _fmt(run: Run) -> tuple[str, str]:
+    if run.seconds is None:
+        return run.note, "-"
+    return f"{run.seconds:.2f}", f"{run.peak_mb:.0f}"
+
+
+def bench(size: str, tmp: Path, baseline_timeout: float) -> str:
+    n_app, n_sch = SIZES[size]
+    inst = tmp / f"{size}.json"
+    t = time.perf_counter()
+    write_instance(inst, n_app, n_sch)
+    gen = time.perf_counter() - t
+    mb = inst.stat().st_size / 2**20
+    note = f"# {size}: generated {n_app:,} applicants, {n_sch:,} schools, {mb:.0f} MB"
+    print(f"{note} in {gen:.1f} s", file=sys.stderr)
+    module = ["-m", "chalicelib.admissions.allocation", str(inst)]
+    fast = _run(module, tmp / f"{size}.engine.out", None)
+    ref = _run([*module, "--engine", "reference"], tmp / f"{size}.reference.out", baseline_timeout)
+    ratio = "-"
+    if fast.seconds and ref.seconds:
+        ratio = f"{ref.seconds / fast.seconds:.1f}x"
+    elif fast.seconds and ref.seconds is None and ref.note.startswith(">"):
+        ratio = f"> {baseline_timeout / fast.seconds:.1f}x"
+    same = "n/a"
+    if fast.output and ref.output:
+        same = "identical" if _same_assignments(fast.output, ref.output) else "DIFFERENT"
+    fs, fm = _fmt(fast)
+    rs, rm = _fmt(ref)
+    label = f"{n_app:,} x {CHOICES} x {n_sch:,} x 4"
+    return f"| {label} | {fs} | {fm} | {rs} | {rm} | {ratio} | {same} |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="small,large")
+    parser.add_argument("--baseline-timeout", type=float, default=600.0)
+    parser.add_argument("--keep", help="directory to keep the instances and outputs in")
+    args = parser.parse_args()
+    rows = [
+        "| instance (applicants x choices x schools x routes) | CLI s | CLI peak MB "
+        "| baseline s | baseline peak MB | speedup | assignments |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(args.keep) if args.keep else Path(tmpdir)
+        tmp.mkdir(parents=True, exist_ok=True)
+        for size in args.sizes.split(","):
+            rows.append(bench(size.strip(), tmp, args.baseline_timeout))
+    print(f"cpus: {os.cpu_count()}, python {sys.version.split()[0]}")
+    print("\n".join(rows))
+    print("peak MB: ru_maxrss of the timed process tree (its largest process; the CLI forks")
+    print("one helper for parsing and one for output, which share the parent's pages).")
+
+
+if __name__ == "__main__":
+    main()

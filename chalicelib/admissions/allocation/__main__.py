@@ -1,0 +1,81 @@
+"""``python -m chalicelib.admissions.allocation INSTANCE.json [--engine fast|reference]``.
+
+Prints the result JSON on stdout. An invalid instance exits with status 2, one line on stderr
+and nothing on stdout. ``--engine reference`` runs the plain baseline (stdlib json + heap-based
+deferred acceptance) for benchmarks and comparisons.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from chalicelib.admissions.allocation.instance import InvalidInstance
+
+
+def solve_fast(data: bytes | bytearray) -> bytes:
+    import gc
+
+    from chalicelib.admissions.allocation import engine
+    from chalicelib.admissions.allocation.instance import load_fast
+
+    enabled = gc.isenabled()
+    gc.disable()  # millions of acyclic objects: the cyclic collector would only cost time
+    try:
+        inst = load_fast(data)
+        return engine.dumps_result(inst, engine.allocate(inst))
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def solve_reference(data: bytes | bytearray) -> bytes:
+    import json
+
+    from chalicelib.admissions.allocation import reference
+    from chalicelib.admissions.allocation.instance import load_plain
+
+    inst = load_plain(data)
+    doc = reference.result_document(inst, reference.allocate(inst))
+    return json.dumps(doc, separators=(",", ":")).encode()
+
+
+def _read(path: str) -> bytearray:
+    """The whole file in a bytearray (the fast decoder works on it in place)."""
+    import os
+
+    with open(path, "rb") as fh:
+        data = bytearray(os.fstat(fh.fileno()).st_size)
+        size = fh.readinto(data)
+        if size < len(data):
+            del data[size:]
+        rest = fh.read()
+    return data + rest if rest else data
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write("invalid instance: " + " ".join(message.split()) + "\n")
+    return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m chalicelib.admissions.allocation")
+    parser.add_argument("instance", help="instance JSON file")
+    parser.add_argument("--engine", choices=("fast", "reference"), default="fast")
+    args = parser.parse_args(argv)
+    try:
+        data = _read(args.instance)
+    except OSError as exc:
+        return _fail(f"cannot read {args.instance}: {exc.strerror}")
+    solve = solve_fast if args.engine == "fast" else solve_reference
+    try:
+        out = solve(data)
+    except InvalidInstance as exc:
+        return _fail(str(exc))
+    sys.stdout.buffer.write(out + b"\n")
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
