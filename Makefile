@@ -47,6 +47,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.cold_start
 	$(BIN)/python -m benchmarks.dynamodb_calls
 	$(BIN)/python -m benchmarks.package_size
+	$(BIN)/python -m benchmarks.allocation
 
 clean:
 	rm -rf out build .pytest_cache .mypy_cache .ruff_cache

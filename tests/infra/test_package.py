@@ -167,3 +167,20 @@ def test_gateway_responses_are_problem_json(resources: dict[str, Any]) -> None:
     assert responses["MISSING_AUTHENTICATION_TOKEN"]["StatusCode"] == "404"
     (throttle,) = api["MethodSettings"]
     assert {"ThrottlingRateLimit", "ThrottlingBurstLimit"} <= set(throttle)
+
+
+def test_every_runtime_requirement_is_in_the_deployment_zip(
+    package: tuple[dict[str, Any], Path],
+) -> None:
+    """chalice package silently leaves out a wheel it has no Lambda build for (e.g. a numpy
+    release published only as manylinux_2_28): every requirement must really be in the zip."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(package[1] / "deployment.zip") as archive:
+        dist_infos = {n.split("/")[0].lower() for n in archive.namelist() if ".dist-info/" in n}
+    names = [re.split(r"[=<>\[]", line)[0].strip().lower().replace("-", "_")
+             for line in (ROOT / "requirements.txt").read_text().splitlines()
+             if line.strip() and not line.startswith("#")]  # fmt: skip
+    missing = [n for n in names if not any(d.startswith(n + "-") for d in dist_infos)]
+    assert missing == []
