@@ -149,12 +149,10 @@ class World:
 def start_stack() -> tuple[ThreadedMotoServer, Any]:
     """Moto server + environment + resources from infra/resources.json, like tests/conftest.py."""
     from local import devauth
+    from local.run import start_moto
 
+    server, endpoint = start_moto()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
     keys = devauth.generate()
     from local.run import settings_env
 

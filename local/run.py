@@ -516,7 +516,8 @@ class Stack:
             (self.state_dir / "dev-signing-key.pem").unlink(missing_ok=True)
 
 
-def _start_moto(port: int) -> tuple[Any, str]:
+def start_moto(port: int = 0) -> tuple[Any, str]:
+    """moto in server mode on 127.0.0.1 (the local stack, the tests and the benchmarks)."""
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call otherwise
@@ -599,7 +600,7 @@ def start_stack(
 
     stack = Stack()
     try:
-        stack._moto, stack.moto_url = _start_moto(moto_port)
+        stack._moto, stack.moto_url = start_moto(moto_port)
         stack._api = _bind_api(api_port)
         stack.api_url = f"http://{HOST}:{stack._api.server.server_address[1]}"
         _provision(stack, devauth.generate(), seed)

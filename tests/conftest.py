@@ -6,16 +6,11 @@ from __future__ import annotations
 import logging
 import os
 
-from moto.server import ThreadedMotoServer
-
 from local import devauth
-from local.run import settings_env
+from local.run import settings_env, start_moto
 
+_server, ENDPOINT = start_moto()
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
-_server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-_server.start()
-_host, _port = _server.get_host_and_port()
-ENDPOINT = f"http://{_host}:{_port}"
 KEYS = devauth.generate()
 
 # The same settings the local stack uses (local.run.settings_env), with metrics left on.
