@@ -2,6 +2,12 @@
 
 from chalice import Chalice, ConvertToMiddleware
 
+from chalicelib.admission_enrolment.handlers import bp as enrolment_jobs
+from chalicelib.admission_enrolment.routes import bp as enrolment_routes
+from chalicelib.admission_imports.routes import bp as admission_imports_routes
+from chalicelib.admission_results.handlers import bp as admission_jobs
+from chalicelib.admission_results.routes import bp as admission_results_routes
+from chalicelib.admissions.routes import bp as admissions_routes
 from chalicelib.core.auth import auth_bp
 from chalicelib.core.observability import logger, metrics
 from chalicelib.documents.handlers import bp as documents_events
@@ -24,5 +30,11 @@ for blueprint in (
     notifications_routes,
     documents_events,
     transfers_jobs,
+    admissions_routes,
+    admission_imports_routes,
+    admission_results_routes,
+    admission_jobs,
+    enrolment_routes,
+    enrolment_jobs,
 ):
     app.register_blueprint(blueprint)

@@ -43,6 +43,10 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/v1/notifications"): EVERYONE,
     ("GET", "/v1/notifications/unread-count"): EVERYONE,
     ("POST", "/v1/notifications/{notification_id}/read"): EVERYONE,
+    # --- PPDB: periods, applications, verification, registration (chalicelib/admissions) ---
+    # --- PPDB: school imports (chalicelib/admission_imports) ---
+    # --- PPDB: live ranking, final allocation, results, export (chalicelib/admission_results) ---
+    # --- PPDB: daftar ulang, reminders, release, statistics (chalicelib/admission_enrolment) ---
 }
 
 PUBLIC_ROUTES = frozenset(

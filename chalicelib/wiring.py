@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from chalicelib.admissions.repository import AdmissionRepository
 from chalicelib.core.audit import AuditLog
 from chalicelib.core.clock import Clock, SystemClock
 from chalicelib.core.notify import PushSender, SnsPushSender
@@ -30,6 +31,8 @@ class Deps:
     audit: AuditLog
     storage: Storage
     sender: PushSender
+    admissions: AdmissionRepository
+    snapshots: Storage
 
 
 _override: Deps | None = None
@@ -43,6 +46,7 @@ def use(deps: Deps | None) -> None:
 
 @lru_cache(maxsize=1)
 def _production() -> Deps:
+    from chalicelib.admissions.repository import DynamoAdmissionRepository
     from chalicelib.audit.repository import DynamoAuditLog
     from chalicelib.core.settings import get_settings
     from chalicelib.documents.repository import DynamoDocumentRepository
@@ -61,6 +65,8 @@ def _production() -> Deps:
         audit=DynamoAuditLog(),
         storage=S3Storage(settings.documents_bucket),
         sender=SnsPushSender(settings.notifications_topic_arn),
+        admissions=DynamoAdmissionRepository(settings.notification_ttl_days),
+        snapshots=S3Storage(settings.snapshots_bucket),
     )
 
 

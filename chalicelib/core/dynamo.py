@@ -59,6 +59,7 @@ def raise_unavailable(exc: Exception) -> None:
 
 def all_models() -> list[type[Model]]:
     """Every PynamoDB model of the service (used by the infra drift test)."""
+    from chalicelib.admissions.repository import AdmissionModel
     from chalicelib.audit.repository import AuditModel
     from chalicelib.documents.repository import DocumentModel
     from chalicelib.notifications.repository import NotificationModel
@@ -73,6 +74,7 @@ def all_models() -> list[type[Model]]:
         DocumentModel,
         NotificationModel,
         AuditModel,
+        AdmissionModel,
     ]
 
 

@@ -23,8 +23,11 @@ class Settings(BaseModel):
     locks_table: str
     letters_table: str
     idempotency_table: str
+    admissions_table: str
     documents_bucket: str
+    snapshots_bucket: str
     uploads_queue_name: str
+    allocations_queue_name: str
     notifications_topic_arn: str = ""
     jwt_issuer: str
     jwt_client_id: str
@@ -40,6 +43,7 @@ class Settings(BaseModel):
     download_url_ttl_seconds: int = Field(default=300, ge=30, le=300)
     idempotency_ttl_seconds: int = Field(default=24 * 3600, ge=3600)
     notification_ttl_days: int = Field(default=180, ge=1)
+    snapshots_public_url: str = "https://ppdb-live.tangerangkota.go.id"
 
     @property
     def jwks_url(self) -> str:
@@ -57,8 +61,11 @@ _ENV = {
     "locks_table": "LOCKS_TABLE",
     "letters_table": "LETTERS_TABLE",
     "idempotency_table": "IDEMPOTENCY_TABLE",
+    "admissions_table": "ADMISSIONS_TABLE",
     "documents_bucket": "DOCUMENTS_BUCKET",
+    "snapshots_bucket": "SNAPSHOTS_BUCKET",
     "uploads_queue_name": "UPLOADS_QUEUE_NAME",
+    "allocations_queue_name": "ALLOCATIONS_QUEUE_NAME",
     "notifications_topic_arn": "NOTIFICATIONS_TOPIC_ARN",
     "jwt_issuer": "JWT_ISSUER",
     "jwt_client_id": "JWT_CLIENT_ID",
@@ -74,6 +81,7 @@ _ENV = {
     "download_url_ttl_seconds": "DOWNLOAD_URL_TTL_SECONDS",
     "idempotency_ttl_seconds": "IDEMPOTENCY_TTL_SECONDS",
     "notification_ttl_days": "NOTIFICATION_TTL_DAYS",
+    "snapshots_public_url": "SNAPSHOTS_PUBLIC_URL",
 }
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, TypeVar
 
+from chalicelib.admissions.repository import DynamoAdmissionRepository
 from chalicelib.core.audit import AuditEntry
 from chalicelib.core.clock import Clock, FixedClock, iso_utc, parse_utc
 from chalicelib.core.errors import Conflict
@@ -322,8 +323,11 @@ def fake_settings(**overrides: Any) -> Settings:
         "locks_table": "locks",
         "letters_table": "letters",
         "idempotency_table": "idempotency",
+        "admissions_table": "admissions",
         "documents_bucket": "documents",
+        "snapshots_bucket": "snapshots",
         "uploads_queue_name": "uploads",
+        "allocations_queue_name": "allocations",
         "jwt_issuer": "https://issuer.fake.test",
         "jwt_client_id": "fake-client",
         "signing_secret": "s" * 32,
@@ -347,6 +351,8 @@ def fake_deps(clock: Clock | None = None, **settings: Any) -> Deps:
         audit=audit,
         storage=FakeStorage(),
         sender=RecordingSender(),
+        admissions=DynamoAdmissionRepository(),
+        snapshots=FakeStorage(),
     )
 
 
