@@ -16,7 +16,7 @@ only after the route's announcement time. A released applicant's seat goes to ta
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from chalicelib.admissions.domain import Family, Period, Route
@@ -150,15 +150,57 @@ class Application:
         )
 
 
-def required_documents(period: Period, app: Application, route: Route | None) -> list[str]:
-    """Slots that must hold a clean, verified document before the applicant may register
-    (``route`` None: the documents every route needs) or in the chosen route."""
+def required_documents(
+    period: Period, app: Application, route: Route | None, *, needs_psychologist: bool
+) -> list[str]:
+    """Slots that must hold a verified document: every application needs KK and akta (SMP also
+    ijazah/SKL); a KK younger than one year needs a domicile letter; an SD child of 5 years 6
+    months to 6 years needs a psychologist's recommendation; a route adds its own proofs."""
     slots: list[str] = [d.value for d in BASE_DOCUMENTS]
     if period.level.value == "SMP":
         slots.append(Doc.IJAZAH.value)
+    if not kk_rule_ok(app.kk_issued_on, registration_reference(period), False):
+        slots.append(Doc.DOMISILI.value)
+    if needs_psychologist:
+        slots.append(Doc.PSIKOLOG.value)
     if route is not None:
         slots += [s for s in route.documents if s not in slots]
     return slots
+
+
+def registration_reference(period: Period) -> date:
+    """The date the one-year KK rule is measured against: the first registration day (WIB)."""
+    first = min(r.opens_at for r in period.routes)
+    return (first + timedelta(hours=7)).date()
+
+
+def slot_states(
+    current: dict[str, str], reviews: tuple[Review, ...]
+) -> dict[str, tuple[str, str | None, str | None]]:
+    """slot -> (status, document id, reason) for each slot holding a clean document; ``current``
+    maps slot -> the id of its newest clean document. A review only counts for that document."""
+    decided = {r.document_id: r for r in reviews}
+    out: dict[str, tuple[str, str | None, str | None]] = {}
+    for slot, doc_id in current.items():
+        review = decided.get(doc_id)
+        if review is None:
+            out[slot] = ("uploaded", doc_id, None)
+        else:
+            out[slot] = (review.decision, doc_id, review.reason or None)
+    return out
+
+
+def after_review(required: list[str], states: dict[str, tuple[str, str | None, str | None]]
+                 ) -> AppStatus:  # fmt: skip
+    """Status once reviews are applied: any rejected document -> needs_fix; every required and
+    every other uploaded document verified -> verified; otherwise still submitted."""
+    if any(s[0] == "rejected" for s in states.values()):
+        return AppStatus.NEEDS_FIX
+    if all(states.get(slot, ("missing",))[0] == "verified" for slot in required) and all(
+        s[0] == "verified" for s in states.values()
+    ):
+        return AppStatus.VERIFIED
+    return AppStatus.SUBMITTED
 
 
 def kk_rule_ok(kk_issued_on: date, registration_opens: date, has_domicile_letter: bool) -> bool:

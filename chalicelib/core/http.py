@@ -119,14 +119,18 @@ def parse_body(raw: bytes, headers: dict[str, str], model: type[M]) -> M:
     return model.model_validate(data)
 
 
-def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> Response:
+RESERVED = frozenset({"type", "title", "status", "code", "detail"})
+
+
+def problem(status: int, code: str, title: str, detail: str, /, **extra: Any) -> Response:
+    """RFC 9457 body; an extra member named like a standard one is sent as ``current_<name>``."""
     body = {
         "type": PROBLEM_TYPE + code.replace("_", "-"),
         "title": title,
         "status": status,
         "code": code,
         "detail": detail,
-        **extra,
+        **{(f"current_{k}" if k in RESERVED else k): v for k, v in extra.items()},
     }
     headers: dict[str, str | list[str]] = {"Content-Type": "application/problem+json"}
     if "retry_after" in extra:
