@@ -138,8 +138,11 @@ def seed(deps: Deps) -> dict[str, Any]:
         for grade in GRADES[demo.school.level]:
             deps.schools.set_seats(demo.school.npsn, grade, demo.free_seats, "seed", now)
             seats += 1
+    from local.seed_ppdb import seed_ppdb
+
     return {
         "schools": [d.school.npsn for d in SCHOOLS],
         "seat_rows": seats,
         "users": [u.sub for u in USERS],
+        **seed_ppdb(deps),
     }
