@@ -27,10 +27,10 @@ from chalicelib.core.clock import FixedClock
 from chalicelib.core.ids import new_id
 from chalicelib.documents.domain import DocStatus, Document, clean_key, quarantine_key
 from chalicelib.wiring import deps, use
-from tests.api.test_admissions_flow import period_body
 from tests.support import factories
 from tests.support.fixtures import Api
 from tests.support.ppdb import T0, application, period_record, period_school, store_period
+from tests.support.ppdb_api import period_body
 
 pytestmark = pytest.mark.xdist_group("authz-ppdb")
 
