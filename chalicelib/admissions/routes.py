@@ -137,7 +137,7 @@ def update_application(req: Req, application_id: str) -> Reply:
     status=201,
     summary="Buka unggahan dokumen PPDB (presigned POST ke S3)",
 )
-def open_upload(req: Req, application_id: str) -> Reply:
+def open_application_upload(req: Req, application_id: str) -> Reply:
     body = req.body(UploadCreate)
     ticket = service.open_upload(
         application_id, body.slot, body.content_type, actor=req.actor, deps=deps()
@@ -147,7 +147,7 @@ def open_upload(req: Req, application_id: str) -> Reply:
 
 @endpoint(bp, APPS + "/{application_id}/documents", returns=DocumentList,
           summary="Daftar dokumen pendaftaran")  # fmt: skip
-def list_documents(req: Req, application_id: str) -> Reply:
+def list_application_documents(req: Req, application_id: str) -> Reply:
     return Reply(
         service.list_documents(
             application_id, actor=req.actor, deps=deps(), request_id=req.request_id
@@ -161,7 +161,7 @@ def list_documents(req: Req, application_id: str) -> Reply:
     returns=DownloadPublic,
     summary="Tautan unduh sementara dokumen pendaftaran",
 )
-def download_document(req: Req, application_id: str, document_id: str) -> Reply:
+def download_application_document(req: Req, application_id: str, document_id: str) -> Reply:
     return Reply(
         service.download(
             application_id, document_id, actor=req.actor, deps=deps(), request_id=req.request_id
@@ -176,7 +176,7 @@ def download_document(req: Req, application_id: str, document_id: str) -> Reply:
     returns=ApplicationPublic,
     summary="Ajukan berkas untuk diverifikasi",
 )
-def submit(req: Req, application_id: str) -> Reply:
+def submit_application(req: Req, application_id: str) -> Reply:
     return Reply(
         service.submit(application_id, actor=req.actor, deps=deps(), request_id=req.request_id)
     )
@@ -190,7 +190,7 @@ def submit(req: Req, application_id: str) -> Reply:
     returns=ApplicationPublic,
     summary="Verifikasi atau tolak dokumen (dengan alasan)",
 )
-def review(req: Req, application_id: str) -> Reply:
+def review_documents(req: Req, application_id: str) -> Reply:
     body = req.body(ReviewCreate)
     return Reply(
         verification.review(

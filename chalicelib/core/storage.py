@@ -39,6 +39,10 @@ class Storage(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def read(self, key: str) -> bytes:
+        """The whole object (callers bound its size: uploads are at most 5 MiB)."""
+        ...
+
 
 def post_policy(key: str, content_type: str, max_bytes: int) -> tuple[dict[str, str], list[Any]]:
     fields = {"Content-Type": content_type}
@@ -114,3 +118,7 @@ class S3Storage:
 
     def exists(self, key: str) -> bool:
         return self.inspect(key, 1) is not None
+
+    def read(self, key: str) -> bytes:
+        body = self.s3.get_object(Bucket=self.bucket, Key=key)["Body"]
+        return bytes(body.read())

@@ -6,6 +6,7 @@ size and magic bytes against the declared type; uploads after the slot expired a
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -60,12 +61,16 @@ def parse_quarantine_key(key: str) -> tuple[str, str] | None:
     return f"{parts[1]}#{parts[2]}", parts[3]
 
 
-def inspect(declared_type: str, size: int, head: bytes, max_bytes: int) -> str | None:
+def inspect(
+    declared_type: str, size: int, head: bytes, max_bytes: int, ref: str = ""
+) -> str | None:
     """Why an uploaded object is not acceptable, or None when it is clean."""
     if size <= 0:
         return "empty_file"
     if size > max_bytes:
         return "file_too_large"
+    if ref_kind(ref) == IMPORT_REF_KIND:
+        return inspect_spreadsheet(declared_type, head, whole=size <= len(head))
     magics = ALLOWED_TYPES.get(declared_type)
     if magics is None:
         return "type_not_allowed"
@@ -87,3 +92,44 @@ def latest_clean(docs: list[Document], slot: str) -> Document | None:
     """The document that currently fills a slot: the newest clean upload."""
     clean = [d for d in docs if d.slot == slot and d.status is DocStatus.CLEAN]
     return max(clean, key=lambda d: (d.created_at, d.id)) if clean else None
+
+
+# --- PPDB school imports: spreadsheets are allowed for ref kind ``ppdbimport`` only ----------
+
+IMPORT_REF_KIND = "ppdbimport"
+CSV = "text/csv"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SPREADSHEET_TYPES = (CSV, XLSX)
+SPREADSHEET_SNIFF_BYTES = 4096
+
+
+def ref_kind(ref: str) -> str:
+    return ref.split("#", 1)[0]
+
+
+def allowed_types(ref: str) -> tuple[str, ...]:
+    """The content types a slot of this ref accepts: spreadsheets for imports, else documents."""
+    return SPREADSHEET_TYPES if ref_kind(ref) == IMPORT_REF_KIND else tuple(ALLOWED_TYPES)
+
+
+def sniff_bytes(ref: str) -> int:
+    return SPREADSHEET_SNIFF_BYTES if ref_kind(ref) == IMPORT_REF_KIND else SNIFF_BYTES
+
+
+def inspect_spreadsheet(declared_type: str, head: bytes, whole: bool) -> str | None:
+    """XLSX is a zip (PK\\x03\\x04); CSV is UTF-8 text (BOM allowed) without NUL bytes.
+
+    ``whole`` says the head is the complete file, so a cut multi-byte character at its end is
+    an error rather than the edge of the sniffed window.
+    """
+    if declared_type == XLSX:
+        return None if head.startswith(b"PK\x03\x04") else "content_does_not_match_type"
+    if declared_type != CSV:
+        return "type_not_allowed"
+    if b"\x00" in head:
+        return "content_does_not_match_type"
+    try:
+        codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=whole)
+    except UnicodeDecodeError:
+        return "content_does_not_match_type"
+    return None

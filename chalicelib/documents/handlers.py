@@ -19,6 +19,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice import Blueprint
 from chalice.app import SQSEvent
 
+from chalicelib.admission_imports import service as school_imports
 from chalicelib.core.clock import parse_utc
 from chalicelib.core.observability import count, logger
 from chalicelib.documents.service import settle_upload
@@ -35,7 +36,7 @@ def handle_record(record: SQSRecord) -> None:
             continue
         key = unquote_plus(item["s3"]["object"]["key"])
         d = deps()
-        outcome, _ = settle_upload(
+        outcome, doc = settle_upload(
             key,
             parse_utc(item["eventTime"]),
             docs=d.documents,
@@ -44,6 +45,9 @@ def handle_record(record: SQSRecord) -> None:
         )
         logger().info("upload settled", extra={"outcome": outcome, "key": key})
         count("UploadSettled", outcome=outcome)
+        # --- PPDB school imports: a settled sheet is imported here (errors end in its job) ---
+        if doc is not None and school_imports.is_import_ref(doc.ref):
+            school_imports.after_upload(doc, outcome, deps=d)
 
 
 def process(event: dict[str, Any], context: Any = None) -> dict[str, Any]:

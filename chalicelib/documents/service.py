@@ -11,14 +11,16 @@ from chalicelib.core.ids import new_id
 from chalicelib.core.principal import Principal
 from chalicelib.core.storage import PresignedPost, Storage
 from chalicelib.documents.domain import (
-    ALLOWED_TYPES,
-    SNIFF_BYTES,
+    IMPORT_REF_KIND,
     DocStatus,
     Document,
+    allowed_types,
     clean_key,
     inspect,
     parse_quarantine_key,
     quarantine_key,
+    ref_kind,
+    sniff_bytes,
 )
 from chalicelib.documents.repository import DocumentRepository
 
@@ -44,11 +46,14 @@ def open_slot(
     settings: Settings,
 ) -> UploadTicket:
     """Create a pending document record and a presigned POST for exactly that key and type."""
-    if content_type not in ALLOWED_TYPES:
+    allowed = allowed_types(ref)  # PDF/JPEG/PNG; CSV/XLSX for school imports only
+    if content_type not in allowed:
         raise Invalid(
             "type_not_allowed",
-            "Jenis berkas harus PDF, JPEG, atau PNG.",
-            allowed=sorted(ALLOWED_TYPES),
+            "Jenis berkas harus PDF, JPEG, atau PNG."
+            if ref_kind(ref) != IMPORT_REF_KIND
+            else "Jenis berkas harus CSV atau XLSX.",
+            allowed=sorted(allowed),
         )
     doc_id = new_id()
     doc = Document(
@@ -90,13 +95,13 @@ def settle_upload(
     if doc.status is not DocStatus.PENDING_UPLOAD:
         return "already_settled", doc
     target = clean_key(doc.ref, doc.id)
-    info = storage.inspect(key, SNIFF_BYTES)
+    info = storage.inspect(key, sniff_bytes(doc.ref))
     if info is None:
         if storage.exists(target):  # moved by an earlier attempt that died before settling
             docs.settle(doc, DocStatus.CLEAN, size=None, clean_key=target, reason=None)
             return "clean", doc
         return "missing", doc
-    reason = inspect(doc.content_type, info.size, info.head, settings.upload_max_bytes)
+    reason = inspect(doc.content_type, info.size, info.head, settings.upload_max_bytes, ref=doc.ref)
     if reason is None and event_time > doc.upload_expires_at:
         reason = "upload_slot_expired"
     if reason:

@@ -311,6 +311,9 @@ class FakeStorage:
     def exists(self, key: str) -> bool:
         return key in self.objects
 
+    def read(self, key: str) -> bytes:
+        return self.objects[key][0]
+
 
 def fake_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
