@@ -61,6 +61,10 @@ TAGS = {
     "schools": "Direktori sekolah dan kursi kosong per kelas.",
     "notifications": "Kotak masuk notifikasi pemanggil.",
     "meta": "Kesehatan layanan dan kontrak API ini.",
+    "admissions": "PPDB/SPMB: periode, pra-pendaftaran, dokumen, verifikasi, pendaftaran jalur.",
+    "admission_imports": "PPDB: impor data sekolah (CSV/XLSX) per periode.",
+    "admission_results": "PPDB: peringkat sementara, alokasi final, pengumuman, ekspor.",
+    "admission_enrolment": "PPDB: daftar ulang, pelepasan kursi (tahap 2) dan statistik.",
 }
 
 PATH_PARAMS = {
@@ -70,6 +74,9 @@ PATH_PARAMS = {
     "npsn": "NPSN sekolah (8 angka).",
     "grade": "Kelas (SD 1-6, SMP 7-9).",
     "notification_id": "ID notifikasi.",
+    "period_id": "ID periode PPDB.",
+    "application_id": "ID pendaftaran PPDB.",
+    "import_id": "ID impor data sekolah.",
 }
 
 QUERY_SCHEMAS: dict[str, dict[str, Any]] = {

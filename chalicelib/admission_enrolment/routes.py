@@ -1,7 +1,64 @@
-"""HTTP routes of admission_enrolment."""
+"""Daftar ulang, tahap 2 seats and statistics routes: parse, call one use case, return its model."""
 
 from __future__ import annotations
 
 from chalice import Blueprint
 
+from chalicelib.admission_enrolment import queries, service
+from chalicelib.admission_enrolment.schemas import EnrolmentPublic, LeftoverSeats, PeriodStatistics
+from chalicelib.core.http import Reply, Req, endpoint
+from chalicelib.core.schemas import ActionInput
+from chalicelib.wiring import deps
+
 bp = Blueprint(__name__)
+PERIOD = "/v1/admissions/periods/{period_id}"
+PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}
+
+
+@endpoint(
+    bp,
+    "/v1/admissions/applications/{application_id}/confirm",
+    "POST",
+    body=ActionInput,
+    returns=EnrolmentPublic,
+    summary="Daftar ulang: orang tua, atau operator sekolah penerima di loket, "
+    "mengonfirmasi kursi sebelum batas waktu",
+)
+def confirm_enrolment(req: Req, application_id: str) -> Reply:
+    body = req.body(ActionInput)
+    return Reply(
+        service.confirm(
+            application_id, body, actor=req.actor, deps=deps(), request_id=req.request_id
+        )
+    )
+
+
+@endpoint(
+    bp,
+    PERIOD + "/leftover-seats",
+    returns=LeftoverSeats,
+    summary="Kursi daftar ulang, yang terkonfirmasi, dan sisa kursi untuk tahap 2 per sekolah",
+)
+def leftover_seats(req: Req, period_id: str) -> Reply:
+    return Reply(queries.leftover(period_id, deps()))
+
+
+@endpoint(
+    bp,
+    PERIOD + "/statistics",
+    returns=PeriodStatistics,
+    summary="Statistik per sekolah dan jalur (operator: sekolahnya sendiri)",
+)
+def period_statistics(req: Req, period_id: str) -> Reply:
+    return Reply(queries.staff_statistics(period_id, req.actor, deps()))
+
+
+@endpoint(
+    bp,
+    "/v1/public/admissions/periods/{period_id}/statistics",
+    public=True,
+    returns=PeriodStatistics,
+    summary="Statistik agregat publik (tanpa data pribadi), diperbarui tiap 15 menit",
+)
+def public_period_statistics(req: Req, period_id: str) -> Reply:
+    return Reply(queries.public_statistics(period_id, deps()), headers=PUBLIC_CACHE)

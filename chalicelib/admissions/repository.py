@@ -13,16 +13,19 @@ Items (pk / sk):
 - ``app#<aid>`` / ``app``: an application. GSIs: by_owner ``parent#<sub>`` / created_at;
   queue ``verify#<pid>#<npsn>`` (waiting for verification) or ``school#<pid>#<npsn>`` (admitted,
   confirmed, released: the school's result list) / time or route#rank; by_route
-  ``reg#<pid>#<route>`` / zero-padded registration sequence (every registration of a route).
+  ``reg#<pid>#<route>`` / zero-padded registration sequence (every registration of a route), or
+  ``prereg#<pid>#<npsn>`` / created_at while not registered (pre-registrations per school).
 - ``nik#<pid>#<nik hmac>`` / ``lock``: one application per child per period (a keyed hash of the
   NIK, never the NIK).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -59,6 +62,7 @@ from chalicelib.notifications.repository import to_model as inbox_model
 
 CONFIG, SEQ, LOCK, APP, IMPORT = "config", "seq", "lock", "app", "import"
 PERIODS = "periods"
+STATS = "stats"  # period#<pid> / stats: the statistics snapshot (admission_enrolment)
 
 
 def _gsi(name: str, hash_attr: str, range_attr: str, keys_only: bool = False) -> Any:
@@ -151,6 +155,9 @@ def app_keys(a: Application) -> dict[str, str | None]:
     if a.registration is not None:
         keys["gsi3pk"] = f"reg#{a.period_id}#{a.registration.route}"
         keys["gsi3sk"] = f"{a.registration.seq:010d}#{a.id}"
+    else:  # pre-registrations of a verifying school (statistics), until the child registers
+        keys["gsi3pk"] = f"prereg#{a.period_id}#{a.verifier_npsn}"
+        keys["gsi3sk"] = iso_utc(a.created_at) + "#" + a.id
     return keys
 
 
@@ -244,6 +251,14 @@ class AdmissionRepository(Protocol):
     def put_seat_counter(self, counter: SeatCounter) -> None: ...
 
     def seat_counters(self, pid: str) -> list[SeatCounter]: ...
+
+    # -- admission_enrolment (daftar ulang, statistics) --
+
+    def preregistered(self, pid: str, npsn: str) -> Iterator[Application]: ...
+
+    def put_statistics(self, pid: str, data: dict[str, Any]) -> None: ...
+
+    def get_statistics(self, pid: str) -> dict[str, Any] | None: ...
 
 
 class DynamoAdmissionRepository:
@@ -482,6 +497,32 @@ class DynamoAdmissionRepository:
                 if attempt == 3:
                     raise_unavailable(exc)
                 time.sleep(random.uniform(0.02, 0.1) * (attempt + 1))  # noqa: S311 - jitter
+
+    # -- admission_enrolment (daftar ulang, statistics) ------------------------------------
+
+    def preregistered(self, pid: str, npsn: str) -> Iterator[Application]:
+        """Applications of the period that ``npsn`` verifies and that are not registered in a
+        route yet (by_route index, key ``prereg#<pid>#<npsn>``). Returns nothing until
+        ``app_keys`` sets that key for applications without a registration (see the
+        admission_enrolment report); registered ones are read through ``registered``."""
+        for m in AdmissionModel.by_route.query(f"prereg#{pid}#{npsn}", scan_index_forward=True):
+            yield _app(m)
+
+    def put_statistics(self, pid: str, data: dict[str, Any]) -> None:
+        """Replace the period's statistics snapshot (one item, zlib-compressed JSON: a few KB
+        for hundreds of schools, far below the 400 KB item limit)."""
+        packed = zlib.compress(json.dumps(data, separators=(",", ":")).encode(), 6)
+        CounterModel(
+            pk=period_pk(pid), sk=STATS, body=base64.b64encode(packed).decode("ascii")
+        ).save()
+
+    def get_statistics(self, pid: str) -> dict[str, Any] | None:
+        try:
+            m = CounterModel.get(period_pk(pid), STATS)
+        except CounterModel.DoesNotExist:
+            return None
+        data = json.loads(zlib.decompress(base64.b64decode(m.body or "")))
+        return data if isinstance(data, dict) else None
 
 
 def _app(m: AdmissionModel) -> Application:
