@@ -1,8 +1,10 @@
 """Create the deployment's data resources on a local AWS stand-in (moto server) from the SAME
 CloudFormation merge template that is deployed (infra/resources.json).
 
-Only what the app talks to is created: DynamoDB tables, the documents bucket (with its S3 -> SQS
-notification, so upload events really flow locally), the SQS queues and the SNS topics. Intrinsics
+Only what the app talks to is created: DynamoDB tables, the buckets (the documents bucket with its
+S3 -> SQS notification, so upload events really flow locally), the SQS queues and the SNS topics.
+Policies, alarms and the CloudFront distribution of the public snapshots are not: the local stack
+serves the snapshots from the bucket itself (local.run). Intrinsics
 (Ref, Fn::GetAtt, Fn::Sub) are resolved just enough for those resources.
 """
 
@@ -72,22 +74,23 @@ class Resolver:
         return {k: self(v) for k, v in value.items()}
 
 
-def references_resource(value: Any, resources: dict[str, Any]) -> bool:
-    """True if an expression depends on a resource of the template (not only on parameters)."""
+def referenced_resources(value: Any, resources: dict[str, Any]) -> set[str]:
+    """The resources of the template an expression depends on (parameters are not resources)."""
     if isinstance(value, list):
-        return any(references_resource(v, resources) for v in value)
+        return set().union(*(referenced_resources(v, resources) for v in value))
     if not isinstance(value, dict):
-        return False
+        return set()
     if "Ref" in value:
-        return value["Ref"] in resources
+        return {value["Ref"]} & set(resources)
     if "Fn::GetAtt" in value:
-        return True
+        arg = value["Fn::GetAtt"]
+        return {arg[0] if isinstance(arg, list) else arg.split(".", 1)[0]}
     if "Fn::Sub" in value:
         arg = value["Fn::Sub"]
         text = arg if isinstance(arg, str) else arg[0]
-        names = {v.split(".", 1)[0] for v in _SUB.findall(text)}
-        return bool(names & set(resources)) or references_resource(arg, resources)
-    return any(references_resource(v, resources) for v in value.values())
+        names = {v.split(".", 1)[0] for v in _SUB.findall(text)} & set(resources)
+        return names | (set() if isinstance(arg, str) else referenced_resources(arg[1], resources))
+    return set().union(*(referenced_resources(v, resources) for v in value.values()))
 
 
 def _default(spec: dict[str, Any]) -> Any:
@@ -185,9 +188,10 @@ def create_resources(
     """Create the template's data resources on a local endpoint; return the app's env values.
 
     The returned dict holds every function environment variable of the template that depends on a
-    resource (TRANSFERS_TABLE, DOCUMENTS_BUCKET, UPLOADS_QUEUE_NAME, NOTIFICATIONS_TOPIC_ARN, ...)
-    plus STAGE, with the names the deployment would use. Secrets and Cognito settings are not
-    returned: the local stack brings its own.
+    resource created here (TRANSFERS_TABLE, DOCUMENTS_BUCKET, UPLOADS_QUEUE_NAME, SNAPSHOTS_BUCKET,
+    NOTIFICATIONS_TOPIC_ARN, ...) plus STAGE, with the names the deployment would use. Secrets,
+    Cognito settings and SNAPSHOTS_PUBLIC_URL (a CloudFront domain) are not returned: the local
+    stack brings its own.
     """
     endpoint = endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
     if not endpoint:
@@ -245,10 +249,13 @@ def create_resources(
             resolve.attrs[name] = {"Arn": f"arn:aws:s3:::{props['BucketName']}"}
 
     variables = resources[_FUNCTION]["Properties"]["Environment"]["Variables"]
-    env = {
-        key: str(resolve(expr))
-        for key, expr in variables.items()
-        if key == "STAGE" or references_resource(expr, resources)
-    }
+    created = {name for name, _ in typed}
+    env = {}
+    for key, expr in variables.items():
+        needs = referenced_resources(expr, resources)
+        # Values of resources that are not created locally (the CloudFront distribution in
+        # SNAPSHOTS_PUBLIC_URL) are left to the caller: the local stack serves snapshots itself.
+        if (key == "STAGE" or needs) and needs <= created:
+            env[key] = str(resolve(expr))
     env["AWS_DEFAULT_REGION"] = region
     return env

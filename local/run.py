@@ -4,9 +4,12 @@ One process, all on 127.0.0.1:
 * moto's ThreadedMotoServer, with the tables, bucket (S3 -> SQS notification), queues and topics
   of infra/resources.json (local.resources);
 * the Chalice app behind chalice's LocalDevServer, with API Gateway's own errors (missing token,
-  authorizer deny, unknown route) answered as the GatewayResponses of the template define them;
-* the event side Chalice local lacks: an SQS poller feeding the uploads queue to the upload
-  handler (partial-batch semantics) and a scheduler firing ``transfer_reminders`` at 00:00 UTC.
+  authorizer deny, unknown route) answered as the GatewayResponses of the template define them,
+  and ``GET /snapshots/<key>`` standing in for the CloudFront distribution of the public PPDB
+  snapshots (objects under ``ppdb/`` of the snapshots bucket; SNAPSHOTS_PUBLIC_URL points there);
+* the event side Chalice local lacks: SQS pollers feeding the uploads queue and the allocations
+  queue to their handlers (partial-batch semantics) and a scheduler firing every ``@schedule``
+  function (daily crons and rates such as ``rate(5 minutes)``).
 
 ``start_stack`` is shared by ``main`` and tests/e2e. Dev tokens, keys and secrets are per run.
 """
@@ -29,8 +32,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from chalice.local import (
     ChaliceRequestHandler,
@@ -44,13 +50,15 @@ from chalice.local import (
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "infra" / "resources.json"
+CHALICE_CONFIG = ROOT / ".chalice" / "config.json"
 STATE_DIR = ROOT / ".local"
 HOST = "127.0.0.1"
 REGION = "ap-southeast-3"
 STAGE = "local"
 ACCOUNT = "123456789012"
 POLL_WAIT_SECONDS = 2
-JOB_TIMEOUT_MS = 120_000
+SNAPSHOTS_PATH = "/snapshots/"  # the local stand-in of the CloudFront distribution
+SNAPSHOTS_PREFIX = "ppdb/"  # the only keys the distribution may read (SnapshotsBucketPolicy)
 PASSTHROUGH_ENV = ("POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_DISABLED", "POWERTOOLS_DEV")
 # Variables that would send boto3 elsewhere than the local moto server.
 SHADOWING_ENV = (
@@ -193,8 +201,93 @@ def gateway_error_type(error: LocalGatewayException) -> str:
     return "DEFAULT_5XX" if error.CODE >= 500 else "DEFAULT_4XX"
 
 
+# --------------------------------------------------------------------------------------------
+# Public PPDB snapshots (CloudFront + origin access control in the deployment)
+# --------------------------------------------------------------------------------------------
+
+SNAPSHOT_NOT_FOUND = _default_response(
+    404,
+    "snapshot_not_found",
+    "snapshot-not-found",
+    "Tidak ditemukan",
+    "Snapshot peringkat tidak ditemukan atau belum diterbitkan.",
+)
+
+
+@dataclass(frozen=True)
+class SnapshotObject:
+    body: bytes
+    content_type: str
+    cache_control: str | None = None
+    etag: str | None = None
+    last_modified: datetime | None = None
+
+
+class BucketSnapshots:
+    """Reads snapshot objects from the snapshots bucket of the running settings (moto)."""
+
+    def get(self, key: str) -> SnapshotObject | None:
+        from botocore.exceptions import ClientError
+
+        from chalicelib.core.aws import client
+        from chalicelib.core.settings import get_settings
+
+        try:
+            got = client("s3").get_object(Bucket=get_settings().snapshots_bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+                return None
+            raise
+        return SnapshotObject(
+            body=got["Body"].read(),
+            content_type=got.get("ContentType") or "binary/octet-stream",
+            cache_control=got.get("CacheControl"),
+            etag=got.get("ETag"),
+            last_modified=got.get("LastModified"),
+        )
+
+
+def snapshot_key(path: str) -> str | None:
+    """The bucket key a ``/snapshots/...`` URL path names, or None when it names no snapshot
+    (outside ``ppdb/``, empty segments, ``.``/``..``): like the bucket policy, not readable."""
+    raw = urlsplit(path).path  # CloudFront's cache policy forwards no query string
+    if not raw.startswith(SNAPSHOTS_PATH):
+        return None
+    key = unquote(raw[len(SNAPSHOTS_PATH) :])
+    if not key.startswith(SNAPSHOTS_PREFIX) or any(
+        part in ("", ".", "..") for part in key.split("/")
+    ):
+        return None
+    return key
+
+
+def snapshot_response(
+    source: BucketSnapshots, path: str, request_id: str
+) -> tuple[int, dict[str, str], bytes]:
+    """What the distribution answers for ``path``: the object with its Content-Type and
+    Cache-Control, or 404 problem+json (CloudFront itself answers 403 for a missing key)."""
+    key = snapshot_key(path)
+    found = source.get(key) if key is not None else None
+    if found is None:
+        status, headers, body = SNAPSHOT_NOT_FOUND.render(request_id)
+        return status, headers | {"x-amzn-RequestId": request_id}, body
+    headers = {
+        "Content-Type": found.content_type,
+        "X-Content-Type-Options": "nosniff",  # the response headers policy adds it
+        "x-amzn-RequestId": request_id,
+    }
+    if found.cache_control:
+        headers["Cache-Control"] = found.cache_control
+    if found.etag:
+        headers["ETag"] = found.etag
+    if found.last_modified is not None:
+        headers["Last-Modified"] = format_datetime(found.last_modified.astimezone(UTC), usegmt=True)
+    return 200, headers, found.body
+
+
 class GatewayProblemHandler(ChaliceRequestHandler):
-    """chalice local's handler, answering gateway errors the way the deployed API does."""
+    """chalice local's handler, answering gateway errors the way the deployed API does, and
+    serving the public snapshots the way their CloudFront distribution does."""
 
     def __init__(
         self,
@@ -204,8 +297,10 @@ class GatewayProblemHandler(ChaliceRequestHandler):
         app_object: Any,
         config: Any,
         responses: dict[str, GatewayResponse],
+        snapshots: BucketSnapshots | None = None,
     ) -> None:
         self.gateway_responses = responses
+        self.snapshots = snapshots
         super().__init__(request, client_address, server, app_object, config)
 
     def _send_gateway_response(self, kind: str, request_id: str, fallback: int) -> bool:
@@ -234,8 +329,27 @@ class GatewayProblemHandler(ChaliceRequestHandler):
             return
         super()._send_http_response(code, headers, body)
 
+    def _serve_snapshot(self) -> None:
+        assert self.snapshots is not None
+        self._parse_payload()  # drain any body so the connection stays usable
+        status, headers, body = snapshot_response(self.snapshots, self.path, str(uuid.uuid4()))
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
     def _handle_guarded(self) -> None:
         try:
+            if (
+                self.snapshots is not None
+                and self.command in ("GET", "HEAD")
+                and self.path.startswith(SNAPSHOTS_PATH)
+            ):
+                self._serve_snapshot()
+                return
             self._generic_handle()
         except Exception:  # noqa: BLE001 - e.g. the authorizer itself crashed: a 5xx, not a hang
             traceback.print_exc()
@@ -281,6 +395,7 @@ def settings_env(moto_url: str, api_url: str, keys: Any) -> dict[str, str]:
         "NIK_HMAC_KEY": secrets.token_hex(32),
         "PII_KEY": secrets.token_hex(32),
         "PUBLIC_BASE_URL": api_url,
+        "SNAPSHOTS_PUBLIC_URL": api_url + SNAPSHOTS_PATH.rstrip("/"),
         "POWERTOOLS_SERVICE_NAME": "tangerang-live-edu",
         "POWERTOOLS_METRICS_NAMESPACE": "TangerangLiveEdu",
         "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -355,15 +470,59 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
     }
 
 
-class UploadPoller(threading.Thread):
-    """Long-polls the uploads queue and runs the upload handler, as the Lambda trigger would:
-    only messages not reported in batchItemFailures are deleted."""
+@cache
+def function_limits(name: str) -> tuple[int, int]:
+    """(memory MB, timeout s) of a function as .chalice/config.json deploys it (stage prod)."""
+    stage = json.loads(CHALICE_CONFIG.read_text(encoding="utf-8"))["stages"]["prod"]
+    own = stage.get("lambda_functions", {}).get(name, {})
+    memory = own.get("lambda_memory_size", stage.get("lambda_memory_size", 128))
+    timeout = own.get("lambda_timeout", stage.get("lambda_timeout", 60))
+    return int(memory), int(timeout)
+
+
+@dataclass(frozen=True)
+class AppFunction:
+    """One function of the app invoked the way Lambda does: its registered handler (with the
+    app's middleware) and a context with its configured memory and timeout."""
+
+    name: str
+
+    def __call__(self, event: dict[str, Any]) -> Any:
+        from app import app
+
+        memory, timeout = function_limits(self.name)
+        context = LambdaContext(self.name, memory, timeout * 1000)
+        return app.handler_map[self.name](event, context)
+
+
+def sqs_functions() -> dict[str, int]:
+    """Name -> batch size of every @on_sqs_message function of the app."""
+    from chalice.app import SQSEventConfig
+
+    from app import app
+
+    return {e.name: e.batch_size for e in app.event_sources if isinstance(e, SQSEventConfig)}
+
+
+class QueuePoller(threading.Thread):
+    """Long-polls one queue and runs a handler on each batch, as Lambda's SQS event source
+    mapping would: only messages not reported in batchItemFailures are deleted; if the handler
+    raises, the whole batch stays and comes back after the visibility timeout."""
 
     def __init__(
-        self, sqs: Any, queue_name: str, stop: threading.Event, *, quiet: bool = False
+        self,
+        sqs: Any,
+        queue_name: str,
+        handler: Callable[[dict[str, Any]], Any],
+        stop: threading.Event,
+        *,
+        function: str,
+        batch_size: int = 10,
+        quiet: bool = False,
     ) -> None:
-        super().__init__(name="uploads-poller", daemon=True)
-        self.sqs, self.stop, self.quiet = sqs, stop, quiet
+        super().__init__(name=f"{function}-poller", daemon=True)
+        self.sqs, self.handler, self.stop, self.quiet = sqs, handler, stop, quiet
+        self.function, self.queue_name, self.batch_size = function, queue_name, batch_size
         self.url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
         attrs = sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])
         self.arn = attrs["Attributes"]["QueueArn"]
@@ -379,22 +538,57 @@ class UploadPoller(threading.Thread):
 
     def poll_once(self, wait_seconds: int = POLL_WAIT_SECONDS) -> int:
         got = self.sqs.receive_message(
-            QueueUrl=self.url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds,
+            QueueUrl=self.url, MaxNumberOfMessages=self.batch_size, WaitTimeSeconds=wait_seconds,
             AttributeNames=["All"], MessageAttributeNames=["All"],
         )  # fmt: skip
         messages = got.get("Messages", [])
         if not messages:
             return 0
-        from chalicelib.documents.handlers import process
-
-        result = process(sqs_event(messages, self.arn), None)
+        result = self.handler(sqs_event(messages, self.arn)) or {}
         failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         for m in messages:
             if m["MessageId"] not in failed:
                 self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=m["ReceiptHandle"])
         if not self.quiet:
-            log(f"uploads: {len(messages) - len(failed)} handled, {len(failed)} left for retry")
+            log(
+                f"{self.function}: {len(messages) - len(failed)} handled, "
+                f"{len(failed)} left for retry"
+            )
         return len(messages)
+
+
+def _upload_handler(event: dict[str, Any]) -> Any:
+    from chalicelib.documents.handlers import process
+
+    return process(event, None)
+
+
+class UploadPoller(QueuePoller):
+    """The uploads queue -> the upload handler's batch processing (also drains uploads in tests)."""
+
+    def __init__(
+        self, sqs: Any, queue_name: str, stop: threading.Event, *, quiet: bool = False
+    ) -> None:
+        super().__init__(
+            sqs, queue_name, _upload_handler, stop, function="on_upload_event", quiet=quiet
+        )
+
+
+def event_pollers(sqs: Any, env: dict[str, str], stop: threading.Event) -> list[QueuePoller]:
+    """One poller per SQS-triggered function, on the queue its event source names in
+    infra/resources.json (UploadsQueue, AllocationsQueue), with the decorator's batch size."""
+    batch = sqs_functions()
+    return [
+        UploadPoller(sqs, env["UPLOADS_QUEUE_NAME"], stop),
+        QueuePoller(
+            sqs,
+            env["ALLOCATIONS_QUEUE_NAME"],
+            AppFunction("on_allocation_request"),
+            stop,
+            function="on_allocation_request",
+            batch_size=batch["on_allocation_request"],
+        ),
+    ]
 
 
 def scheduled_jobs() -> dict[str, Any]:
@@ -426,48 +620,83 @@ def scheduled_event(name: str, now: datetime) -> dict[str, Any]:
 
 def invoke_scheduled(name: str, now: datetime | None = None) -> Any:
     """Run one scheduled function now, through the app's registered handler (with middleware)."""
-    from app import app
-
     if name not in scheduled_jobs():
         raise KeyError(name)
-    context = LambdaContext(name, 512, JOB_TIMEOUT_MS)
-    return app.handler_map[name](scheduled_event(name, now or datetime.now(UTC)), context)
+    return AppFunction(name)(scheduled_event(name, now or datetime.now(UTC)))
+
+
+_RATE = re.compile(r"rate\((\d+) (minute|hour|day)s?\)")
+_DAILY_CRON = re.compile(r"cron\((\d{1,2}) (\d{1,2}) \* \* \? \*\)")
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 
 
 def next_fire(expression: Any, now: datetime) -> datetime:
-    """Next run of a daily ``Cron(m, h, *, *, ?, *)``; other expressions are not run locally."""
-    minute, hour = int(expression.minutes), int(expression.hours)
-    due = now.astimezone(UTC).replace(hour=hour, minute=minute, second=0, microsecond=0)
-    return due if due > now else due + timedelta(days=1)
+    """Next run strictly after ``now`` of ``rate(N minutes|hours|days)`` (on the multiples of
+    its interval since the epoch, UTC) or of a daily ``cron(m h * * ? *)``. Chalice's Rate and
+    Cron objects or their strings. Anything else raises ValueError: not run locally."""
+    text = expression if isinstance(expression, str) else expression.to_string()
+    if rate := _RATE.fullmatch(text):
+        step = int(rate.group(1)) * _UNIT_SECONDS[rate.group(2)]
+        if step <= 0:
+            raise ValueError(text)
+        slot = int(now.timestamp()) // step + 1
+        return datetime.fromtimestamp(slot * step, UTC)
+    if cron := _DAILY_CRON.fullmatch(text):
+        minute, hour = int(cron.group(1)), int(cron.group(2))
+        due = now.astimezone(UTC).replace(hour=hour, minute=minute, second=0, microsecond=0)
+        return due if due > now else due + timedelta(days=1)
+    raise ValueError(f"not a rate or daily cron expression: {text}")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class Scheduler(threading.Thread):
-    def __init__(self, jobs: dict[str, Any], stop: threading.Event) -> None:
+    """Fires each job at its own next time; jobs due together (07:00 WIB) all run, in turn."""
+
+    def __init__(
+        self,
+        jobs: dict[str, Any],
+        stop: threading.Event,
+        invoke: Callable[[str, datetime], Any] = invoke_scheduled,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
         super().__init__(name="scheduler", daemon=True)
-        self.jobs, self.stop = jobs, stop
+        self.jobs, self.stop, self.invoke, self.clock = jobs, stop, invoke, clock
+        start = clock()
+        self.due = {name: next_fire(e, start) for name, e in jobs.items()}
 
     def run(self) -> None:
         while self.jobs and not self.stop.is_set():
-            now = datetime.now(UTC)
-            name, due = min(
-                ((n, next_fire(e, now)) for n, e in self.jobs.items()), key=lambda item: item[1]
-            )
-            if self.stop.wait((due - now).total_seconds()):
+            if self.stop.wait(max(0.0, self.run_due())):
                 return
+
+    def run_due(self) -> float:
+        """Run every job that is due (earliest first); seconds until the next one is due."""
+        for name in sorted(self.due, key=lambda n: (self.due[n], n)):
+            fired = self.due[name]
+            if fired > self.clock():
+                break
             try:
-                log(f"scheduled {name}: {invoke_scheduled(name, due)}")
+                log(f"scheduled {name}: {self.invoke(name, fired)}")
             except Exception:  # noqa: BLE001 - a failed run must not stop the scheduler
                 traceback.print_exc()
+            # the slot after this one, or after now if the run outlasted its interval
+            self.due[name] = next_fire(self.jobs[name], max(fired, self.clock()))
+        if not self.due:
+            return 0.0
+        return (min(self.due.values()) - self.clock()).total_seconds()
 
 
-def daily_jobs() -> dict[str, Any]:
+def runnable_jobs() -> dict[str, Any]:
     jobs = {}
     for name, expression in scheduled_jobs().items():
         try:
             next_fire(expression, datetime.now(UTC))
             jobs[name] = expression
         except (AttributeError, ValueError):
-            log(f"schedule of {name} is not a daily cron; run it with `make job NAME={name}`")
+            log(f"schedule of {name} is not a rate or daily cron; run it: make job NAME={name}")
     return jobs
 
 
@@ -547,7 +776,9 @@ def _bind_api(port: int) -> LocalDevServer:
     config = Config.create(
         chalice_stage=STAGE, app_name=app.app_name, lambda_timeout=60, lambda_memory_size=512
     )
-    handler = partial(GatewayProblemHandler, responses=load_gateway_responses())
+    handler = partial(
+        GatewayProblemHandler, responses=load_gateway_responses(), snapshots=BucketSnapshots()
+    )
     return LocalDevServer(app, config, HOST, port, handler_cls=handler)
 
 
@@ -574,11 +805,9 @@ def _start_workers(stack: Stack, scheduler: bool) -> None:
 
     assert stack._api is not None
     sqs = boto3.session.Session().client("sqs", endpoint_url=stack.moto_url, region_name=REGION)
-    workers: list[threading.Thread] = [
-        UploadPoller(sqs, stack.env["UPLOADS_QUEUE_NAME"], stack._stopping)
-    ]
+    workers: list[threading.Thread] = list(event_pollers(sqs, stack.env, stack._stopping))
     if scheduler:
-        workers.append(Scheduler(daily_jobs(), stack._stopping))
+        workers.append(Scheduler(runnable_jobs(), stack._stopping))
     stack._threads = workers
     for thread in workers:
         thread.start()
@@ -660,7 +889,11 @@ def banner(stack: Stack) -> str:
   API      {stack.api_url}      e.g. curl {stack.api_url}/v1/health
   moto     {stack.moto_url}     (AWS_ENDPOINT_URL; in-memory, gone on exit)
   events   SQS {stack.env.get("UPLOADS_QUEUE_NAME")} -> on_upload_event (poller thread)
-           transfer_reminders daily 00:00 UTC = 07:00 WIB; now: make job NAME=transfer_reminders
+           SQS {stack.env.get("ALLOCATIONS_QUEUE_NAME")} -> on_allocation_request (poller thread)
+           transfer_reminders, admission_reminders daily 00:00 UTC = 07:00 WIB;
+           admissions_tick every 5 min, admission_release every 15 min
+           run one now: make job NAME=admissions_tick
+  snapshots {stack.env.get("SNAPSHOTS_PUBLIC_URL")}/ppdb/...  (stands in for CloudFront)
   seeded   {seeded}
   users (dev tokens valid 12 h, signed by this run's key):
 {users}

@@ -22,4 +22,4 @@ from local.resources import create_resources  # noqa: E402
 
 os.environ.update(create_resources(endpoint_url=ENDPOINT, stage="test"))
 
-pytest_plugins = ["tests.support.fixtures", "tests.support.ppdb_api"]
+pytest_plugins = ["tests.support.fixtures", "tests.support.ppdb_api", "tests.support.privacy"]

@@ -44,12 +44,19 @@ def test_returns_every_resource_name_the_settings_need(env: dict[str, str]) -> N
     names = env_names()
     for field in ("transfers_table", "schools_table", "documents_table", "notifications_table",
                   "audit_table", "locks_table", "letters_table", "idempotency_table",
-                  "documents_bucket", "uploads_queue_name", "notifications_topic_arn"):  # fmt: skip
+                  "admissions_table", "documents_bucket", "snapshots_bucket",
+                  "uploads_queue_name", "allocations_queue_name",
+                  "notifications_topic_arn"):  # fmt: skip
         assert env[names[field]], field
     assert env["TRANSFERS_TABLE"] == "tl-edu-dev-transfers"
+    assert env["ADMISSIONS_TABLE"] == "tl-edu-dev-admissions"
     assert env["UPLOADS_QUEUE_NAME"] == "tl-edu-dev-uploads"
+    assert env["ALLOCATIONS_QUEUE_NAME"] == "tl-edu-dev-allocations"
+    assert env["SNAPSHOTS_BUCKET"] == "tl-edu-dev-ppdb-live-123456789012"
     assert env["STAGE"] == "dev"
     assert not {"SIGNING_SECRET", "NIK_HMAC_KEY", "PII_KEY", "JWT_ISSUER"} & set(env)
+    # a CloudFront domain in the deployment; the local stack serves the snapshots itself
+    assert "SNAPSHOTS_PUBLIC_URL" not in env
 
 
 def test_tables_and_indexes_exist(env: dict[str, str], endpoint: str) -> None:
@@ -89,9 +96,24 @@ def test_bucket_and_queues_are_configured(env: dict[str, str], endpoint: str) ->
     attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert int(attrs["VisibilityTimeout"]) >= 360
     assert json.loads(attrs["RedrivePolicy"])["maxReceiveCount"] == 5
+    url = sqs.get_queue_url(QueueName=env["ALLOCATIONS_QUEUE_NAME"])["QueueUrl"]
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert int(attrs["VisibilityTimeout"]) == 1800
+    redrive = json.loads(attrs["RedrivePolicy"])
+    assert redrive["maxReceiveCount"] == 3
+    assert redrive["deadLetterTargetArn"].endswith(":tl-edu-dev-allocations-dlq")
     sns = client("sns", endpoint)
     topics = [t["TopicArn"] for t in sns.list_topics()["Topics"]]
     assert env["NOTIFICATIONS_TOPIC_ARN"] in topics
+
+
+def test_snapshots_bucket_is_private(env: dict[str, str], endpoint: str) -> None:
+    s3 = client("s3", endpoint)
+    bucket = env["SNAPSHOTS_BUCKET"]
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert block == {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+                     "RestrictPublicBuckets": True}  # fmt: skip
+    assert s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
 
 
 def test_quarantine_upload_produces_an_s3_event_on_the_uploads_queue(

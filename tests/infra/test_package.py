@@ -18,7 +18,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-FUNCTIONS = {"APIHandler", "OnUploadEvent", "TransferReminders", "JwtAuth"}
+FUNCTIONS = {"APIHandler", "OnUploadEvent", "TransferReminders", "JwtAuth", "AdmissionsTick",
+             "OnAllocationRequest", "AdmissionReminders", "AdmissionRelease"}  # fmt: skip
+# (timeout s, memory MB) per function: config.json, as packaged
+LIMITS = {"APIHandler": (20, 512), "JwtAuth": (10, 512), "OnUploadEvent": (60, 512),
+          "TransferReminders": (120, 512), "AdmissionsTick": (120, 1024),
+          "OnAllocationRequest": (300, 2048), "AdmissionReminders": (120, 512),
+          "AdmissionRelease": (120, 512)}  # fmt: skip
+SCHEDULES = {"TransferReminders": "cron(0 0 * * ? *)", "AdmissionReminders": "cron(0 0 * * ? *)",
+             "AdmissionsTick": "rate(5 minutes)", "AdmissionRelease": "rate(15 minutes)"}  # fmt: skip
 SECRETS = ("SIGNING_SECRET", "NIK_HMAC_KEY", "PII_KEY")
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("package"), pytest.mark.timeout(900)]
 
@@ -59,42 +67,63 @@ def test_every_merged_resource_is_complete(resources: dict[str, Any]) -> None:
 
 def test_functions_settings_and_environment(resources: dict[str, Any]) -> None:
     functions = of_type(resources, "AWS::Serverless::Function")
-    timeouts = {n: f["Properties"]["Timeout"] for n, f in functions.items()}
-    assert timeouts == {"APIHandler": 20, "OnUploadEvent": 60, "TransferReminders": 120,
-                        "JwtAuth": 10}  # fmt: skip
+    limits = {n: (f["Properties"]["Timeout"], f["Properties"]["MemorySize"])
+              for n, f in functions.items()}  # fmt: skip
+    assert limits == LIMITS
     reference = functions["APIHandler"]["Properties"]["Environment"]["Variables"]
     for name, function in functions.items():
         props = function["Properties"]
-        assert props["MemorySize"] == 512
+        assert props["FunctionName"]["Fn::Sub"].startswith("tl-edu-${Stage}-"), name
         variables = props["Environment"]["Variables"]
         assert variables == reference, name
         assert variables["TRANSFERS_TABLE"] == {"Ref": "TransfersTable"}
         assert variables["DOCUMENTS_BUCKET"] == {"Ref": "DocumentsBucket"}
+        assert variables["ADMISSIONS_TABLE"] == {"Ref": "AdmissionsTable"}
+        assert variables["SNAPSHOTS_BUCKET"] == {"Ref": "SnapshotsBucket"}
+        assert variables["ALLOCATIONS_QUEUE_NAME"] == {
+            "Fn::GetAtt": ["AllocationsQueue", "QueueName"]
+        }
+        assert variables["SNAPSHOTS_PUBLIC_URL"] == {
+            "Fn::Sub": "https://${SnapshotsDistribution.DomainName}"
+        }
         assert "ACCOUNT_ID" not in json.dumps(variables)
         for secret in SECRETS:
             assert "{{resolve:secretsmanager:" in variables[secret]["Fn::Sub"]
-    assert functions["TransferReminders"]["Properties"]["ReservedConcurrentExecutions"] == 1
+    for name in SCHEDULES:
+        assert functions[name]["Properties"]["ReservedConcurrentExecutions"] == 1, name
+    assert "ReservedConcurrentExecutions" not in functions["OnAllocationRequest"]["Properties"]
     for group in of_type(resources, "AWS::Logs::LogGroup").values():
         assert group["Properties"]["RetentionInDays"] == 90
         assert group["Properties"]["LogGroupName"]["Fn::Sub"].startswith("/aws/lambda/tl-edu-")
 
 
-def test_sqs_event_reports_partial_failures(resources: dict[str, Any]) -> None:
-    function = resources["OnUploadEvent"]["Properties"]
-    event = function["Events"]["OnUploadEventSqsEventSource"]
+@pytest.mark.parametrize(
+    ("function_id", "queue_id", "receives", "concurrency"),
+    [("OnUploadEvent", "UploadsQueue", 5, 5), ("OnAllocationRequest", "AllocationsQueue", 3, 2)],
+)
+def test_sqs_event_reports_partial_failures(
+    resources: dict[str, Any], function_id: str, queue_id: str, receives: int, concurrency: int
+) -> None:
+    function = resources[function_id]["Properties"]
+    (event,) = function["Events"].values()
     assert event["Type"] == "SQS"
-    assert event["Properties"]["Queue"] == {"Fn::Sub": "${UploadsQueue.Arn}"}
+    assert event["Properties"]["Queue"] == {"Fn::Sub": f"${{{queue_id}.Arn}}"}
     assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    queue = resources["UploadsQueue"]["Properties"]
+    assert event["Properties"]["ScalingConfig"] == {"MaximumConcurrency": concurrency}
+    queue = resources[queue_id]["Properties"]
     assert queue["VisibilityTimeout"] >= 6 * function["Timeout"]
-    assert queue["RedrivePolicy"]["maxReceiveCount"] == 5
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == receives
 
 
-def test_schedule_runs_at_07_wib_with_failure_destination(resources: dict[str, Any]) -> None:
-    props = resources["TransferReminders"]["Properties"]
+@pytest.mark.parametrize("function_id", sorted(SCHEDULES))
+def test_schedules_with_failure_destination(resources: dict[str, Any], function_id: str) -> None:
+    props = resources[function_id]["Properties"]
     (event,) = props["Events"].values()
     assert event["Type"] == "Schedule"
-    assert event["Properties"]["Schedule"] == "cron(0 0 * * ? *)"
+    assert event["Properties"]["Schedule"] == SCHEDULES[function_id]
+    assert {"MaximumRetryAttempts", "MaximumEventAgeInSeconds"} <= set(
+        event["Properties"]["RetryPolicy"]
+    )
     invoke = props["EventInvokeConfig"]
     assert {"MaximumRetryAttempts", "MaximumEventAgeInSeconds"} <= set(invoke)
     assert invoke["DestinationConfig"]["OnFailure"]["Destination"] == {
@@ -104,12 +133,12 @@ def test_schedule_runs_at_07_wib_with_failure_destination(resources: dict[str, A
         a["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
         for a in of_type(resources, "AWS::CloudWatch::Alarm").values()
     }
-    assert {"UploadsDLQ", "JobsDLQ"} <= alarmed
+    assert {"UploadsDLQ", "JobsDLQ", "AllocationsDLQ"} <= alarmed
 
 
 def test_every_table_has_pitr_and_protection(resources: dict[str, Any]) -> None:
     tables = of_type(resources, "AWS::DynamoDB::Table")
-    assert len(tables) == 8
+    assert len(tables) == 9
     for name, table in tables.items():
         props = table["Properties"]
         assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"], name
@@ -130,6 +159,23 @@ def test_bucket_is_private_encrypted_and_tls_only(resources: dict[str, Any]) -> 
         s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
         for s in statements
     )
+
+
+def test_snapshots_are_public_only_through_the_distribution(resources: dict[str, Any]) -> None:
+    bucket = resources["SnapshotsBucket"]["Properties"]
+    assert set(bucket["PublicAccessBlockConfiguration"].values()) == {True}
+    assert len(bucket["PublicAccessBlockConfiguration"]) == 4
+    statements = resources["SnapshotsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    allows = [s for s in statements if s["Effect"] == "Allow"]
+    assert [(s["Principal"], s["Action"]) for s in allows] == [
+        ({"Service": "cloudfront.amazonaws.com"}, "s3:GetObject")
+    ]
+    assert "${SnapshotsDistribution}" in allows[0]["Condition"]["StringEquals"][
+        "AWS:SourceArn"]["Fn::Sub"]  # fmt: skip
+    (distribution,) = of_type(resources, "AWS::CloudFront::Distribution").values()
+    (origin,) = distribution["Properties"]["DistributionConfig"]["Origins"]
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["SnapshotsOriginAccessControl", "Id"]}
+    assert not of_type(resources, "AWS::CloudFront::CloudFrontOriginAccessIdentity")  # legacy OAI
 
 
 def test_iam_policies_never_scan(resources: dict[str, Any]) -> None:

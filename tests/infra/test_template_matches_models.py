@@ -25,7 +25,9 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = load_template(ROOT / "infra" / "resources.json")
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 TABLES = {n: r for n, r in RESOURCES.items() if r.get("Type") == "AWS::DynamoDB::Table"}
-FUNCTIONS = ("APIHandler", "OnUploadEvent", "TransferReminders", "JwtAuth")
+FUNCTIONS = ("APIHandler", "OnUploadEvent", "TransferReminders", "JwtAuth", "AdmissionsTick",
+             "OnAllocationRequest", "AdmissionReminders", "AdmissionRelease")  # fmt: skip
+SCHEDULED = ("TransferReminders", "AdmissionsTick", "AdmissionReminders", "AdmissionRelease")
 CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text())
 STAGES = ("dev", "prod")
 SECRETS = ("SIGNING_SECRET", "NIK_HMAC_KEY", "PII_KEY")
@@ -33,9 +35,11 @@ IDEMPOTENCY = "IdempotencyTable"
 # Settings fields whose value is the name of a deployed resource.
 RESOURCE_FIELDS = (
     "transfers_table", "schools_table", "documents_table", "notifications_table", "audit_table",
-    "locks_table", "letters_table", "idempotency_table", "documents_bucket", "uploads_queue_name",
-    "notifications_topic_arn",
+    "locks_table", "letters_table", "idempotency_table", "admissions_table", "documents_bucket",
+    "snapshots_bucket", "uploads_queue_name", "allocations_queue_name", "notifications_topic_arn",
 )  # fmt: skip
+# Settings fields whose value comes from the template but is no resource name.
+TEMPLATE_FIELDS = ("snapshots_public_url",)
 
 
 def env_of(function: str) -> dict[str, Any]:
@@ -137,13 +141,38 @@ def test_table_safety_settings(name: str) -> None:
     assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
 
 
+def test_every_chalice_function_is_configured_by_the_template() -> None:
+    """A new @schedule/@on_sqs_message function must get its name, env and log group here."""
+    from chalice.utils import to_cfn_resource_name
+
+    from app import app
+
+    generated = {"APIHandler", "JwtAuth"} | {
+        to_cfn_resource_name(e.name) for e in app.event_sources
+    }
+    assert set(FUNCTIONS) == generated
+    for function in FUNCTIONS:
+        props = RESOURCES[function]["Properties"]
+        stem = props["FunctionName"]["Fn::Sub"]
+        assert stem.startswith("tl-edu-${Stage}-"), function
+        group = "ApiHandler" if function == "APIHandler" else function
+        log_name = RESOURCES[f"{group}LogGroup"]["Properties"]["LogGroupName"]["Fn::Sub"]
+        assert log_name == f"/aws/lambda/{stem}", function
+
+
 def test_every_function_gets_the_same_resource_environment() -> None:
     reference = env_of("APIHandler")
     for function in FUNCTIONS:
         assert env_of(function) == reference, function
-    for field in RESOURCE_FIELDS:
+    for field in RESOURCE_FIELDS + TEMPLATE_FIELDS:
         expr = reference[env_names()[field]]
-        assert "Ref" in expr or "Fn::GetAtt" in expr, f"{field} must come from the template"
+        assert "Ref" in expr or "Fn::GetAtt" in expr or "Fn::Sub" in expr, (
+            f"{field} must come from the template"
+        )
+        assert field in TEMPLATE_FIELDS or set(expr) <= {"Ref", "Fn::GetAtt"}, field
+    assert reference["SNAPSHOTS_PUBLIC_URL"] == {
+        "Fn::Sub": "https://${SnapshotsDistribution.DomainName}"
+    }
     for name in SECRETS:
         text = reference[name]["Fn::Sub"]
         assert text.startswith("{{resolve:secretsmanager:tl-edu/${Stage}/app:SecretString:")
@@ -166,7 +195,8 @@ def test_config_declares_resource_names_matching_the_template(stage: str) -> Non
         for key in ("TableName", "BucketName", "QueueName", "TopicName"):
             if key in props:
                 resolve.values[name] = resolve(props[key])
-    resolve.attrs["UploadsQueue"] = {"QueueName": resolve.values["UploadsQueue"]}
+    for name in ("UploadsQueue", "AllocationsQueue"):
+        resolve.attrs[name] = {"QueueName": resolve.values[name]}
     resolve.values["NotificationsTopic"] = (
         f"arn:aws:sns:ap-southeast-3:{account}:{resolve.values['NotificationsTopic']}"
     )
@@ -198,12 +228,32 @@ def test_policy_is_least_privilege_and_names_the_stage_resources(stage: str) -> 
             arn = f"arn:aws:dynamodb:*:*:table/{env[env_names()[field]]}"
             assert arn in allowed["dynamodb:PutItem"] and arn in allowed["dynamodb:Query"]
             assert f"{arn}/index/*" in allowed["dynamodb:Query"]
+    admissions = f"arn:aws:dynamodb:*:*:table/{env['ADMISSIONS_TABLE']}"
+    for action in ("GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "BatchWriteItem",
+                   "ConditionCheckItem"):  # fmt: skip
+        assert admissions in allowed[f"dynamodb:{action}"], action
+    assert allowed["dynamodb:BatchWriteItem"] == {admissions}
+    assert f"{admissions}/index/*" in allowed["dynamodb:Query"]
     bucket = env["DOCUMENTS_BUCKET"]
     objects = allowed["s3:GetObject"]
-    for prefix in ("quarantine", "clean", "letters"):
+    for prefix in ("quarantine", "clean", "letters", "allocations", "exports"):
         assert any(re.fullmatch(_glob(r), f"arn:aws:s3:::{bucket}/{prefix}/x") for r in objects)
+    assert any(
+        re.fullmatch(_glob(r), f"arn:aws:s3:::{bucket}/clean/ppdbimport/p/d") for r in objects
+    )
     assert not any(re.fullmatch(_glob(r), f"arn:aws:s3:::{bucket}/other/x") for r in objects)
+    snapshots = env["SNAPSHOTS_BUCKET"]
+    for action in ("s3:GetObject", "s3:PutObject"):
+        granted = allowed[action]
+        assert any(re.fullmatch(_glob(r), f"arn:aws:s3:::{snapshots}/ppdb/x.json") for r in granted)
+        assert not any(re.fullmatch(_glob(r), f"arn:aws:s3:::{snapshots}/x.json") for r in granted)
+    assert not any(re.fullmatch(_glob(r), f"arn:aws:s3:::{snapshots}/ppdb/x")
+                   for r in allowed["s3:DeleteObject"])  # fmt: skip
     assert f"arn:aws:sqs:*:*:{env['UPLOADS_QUEUE_NAME']}" in allowed["sqs:ReceiveMessage"]
+    allocations = f"arn:aws:sqs:*:*:{env['ALLOCATIONS_QUEUE_NAME']}"
+    for action in ("SendMessage", "ReceiveMessage", "DeleteMessage", "GetQueueAttributes",
+                   "ChangeMessageVisibility"):  # fmt: skip
+        assert allocations in allowed[f"sqs:{action}"], action
     topic = env["NOTIFICATIONS_TOPIC_ARN"].rsplit(":", 1)[1]
     assert allowed["sns:Publish"] == {f"arn:aws:sns:*:*:{topic}"}
     assert "*" not in allowed["sqs:SendMessage"] | allowed["s3:PutObject"]
@@ -224,3 +274,94 @@ def test_uploads_pipeline_wiring() -> None:
     assert notification["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "quarantine/"}]
     event = RESOURCES["OnUploadEvent"]["Properties"]["Events"]["OnUploadEventSqsEventSource"]
     assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_allocations_pipeline_wiring() -> None:
+    functions = CONFIG["stages"]["prod"]["lambda_functions"]
+    worker = functions["on_allocation_request"]
+    assert (worker["lambda_timeout"], worker["lambda_memory_size"]) == (300, 2048)
+    queue = RESOURCES["AllocationsQueue"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * worker["lambda_timeout"]
+    dlq_arn = queue["RedrivePolicy"]["deadLetterTargetArn"]
+    assert dlq_arn == {"Fn::GetAtt": ["AllocationsDLQ", "Arn"]}
+    (source,) = RESOURCES["AllocationsDLQ"]["Properties"]["RedriveAllowPolicy"]["sourceQueueArns"]
+    assert source["Fn::Sub"].endswith(":tl-edu-${Stage}-allocations")
+    event = RESOURCES["OnAllocationRequest"]["Properties"]["Events"][
+        "OnAllocationRequestSqsEventSource"]["Properties"]  # fmt: skip
+    assert event["Queue"] == {"Fn::Sub": "${AllocationsQueue.Arn}"}
+    assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert event["ScalingConfig"] == {"MaximumConcurrency": 2}
+    alarmed = {
+        r["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
+        for r in RESOURCES.values()
+        if r.get("Type") == "AWS::CloudWatch::Alarm"
+    }
+    assert {"UploadsDLQ", "JobsDLQ", "AllocationsDLQ"} <= alarmed
+    for stage in STAGES:
+        assert CONFIG["stages"][stage]["lambda_functions"] == functions
+
+
+@pytest.mark.parametrize("function", SCHEDULED)
+def test_scheduled_functions_fail_into_the_jobs_dlq(function: str) -> None:
+    props = RESOURCES[function]["Properties"]
+    invoke = props["EventInvokeConfig"]
+    assert invoke["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": ["JobsDLQ", "Arn"]
+    }
+    assert 0 <= invoke["MaximumRetryAttempts"] <= 2
+    (event,) = props["Events"].values()
+    retry = event["Properties"]["RetryPolicy"]
+    assert 60 <= retry["MaximumEventAgeInSeconds"] <= invoke["MaximumEventAgeInSeconds"]
+    name = {"TransferReminders": "transfer_reminders", "AdmissionsTick": "admissions_tick",
+            "AdmissionReminders": "admission_reminders",
+            "AdmissionRelease": "admission_release"}[function]  # fmt: skip
+    assert CONFIG["stages"]["prod"]["lambda_functions"][name]["reserved_concurrency"] == 1
+
+
+def test_snapshot_bucket_is_private_and_readable_only_by_its_distribution() -> None:
+    bucket = RESOURCES["SnapshotsBucket"]["Properties"]
+    assert bucket["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }  # fmt: skip
+    assert bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    policy = RESOURCES["SnapshotsBucketPolicy"]["Properties"]
+    assert policy["Bucket"] == {"Ref": "SnapshotsBucket"}
+    statements = policy["PolicyDocument"]["Statement"]
+    denies = [s for s in statements if s["Effect"] == "Deny"]
+    assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in denies)
+    (allow,) = [s for s in statements if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert allow["Action"] == "s3:GetObject"
+    assert allow["Resource"] == {"Fn::Sub": "${SnapshotsBucket.Arn}/ppdb/*"}
+    assert allow["Condition"] == {"StringEquals": {"AWS:SourceArn": {"Fn::Sub": (
+        "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${SnapshotsDistribution}"
+    )}}}  # fmt: skip
+
+    oac = RESOURCES["SnapshotsOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]
+    assert (oac["OriginAccessControlOriginType"], oac["SigningBehavior"],
+            oac["SigningProtocol"]) == ("s3", "always", "sigv4")  # fmt: skip
+    config = RESOURCES["SnapshotsDistribution"]["Properties"]["DistributionConfig"]
+    (origin,) = config["Origins"]
+    assert origin["DomainName"] == {"Fn::GetAtt": ["SnapshotsBucket", "RegionalDomainName"]}
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["SnapshotsOriginAccessControl", "Id"]}
+    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    behaviour = config["DefaultCacheBehavior"]
+    assert behaviour["TargetOriginId"] == origin["Id"]
+    assert behaviour["AllowedMethods"] == behaviour["CachedMethods"] == ["GET", "HEAD"]
+    assert behaviour["ViewerProtocolPolicy"] == "redirect-to-https"
+    cache = RESOURCES[behaviour["CachePolicyId"]["Ref"]]["Properties"]["CachePolicyConfig"]
+    assert (cache["MinTTL"], cache["DefaultTTL"], cache["MaxTTL"]) == (0, 60, 300)
+    keyed = cache["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert keyed["QueryStringsConfig"] == {"QueryStringBehavior": "none"}
+    headers = RESOURCES[behaviour["ResponseHeadersPolicyId"]["Ref"]]["Properties"]
+    cors = headers["ResponseHeadersPolicyConfig"]["CorsConfig"]
+    assert cors["AccessControlAllowOrigins"] == {"Items": {"Ref": "AppOrigins"}}
+    assert cors["AccessControlAllowMethods"] == {"Items": ["GET", "HEAD"]}
+    assert TEMPLATE["Outputs"]["SnapshotsPublicUrl"]["Value"] == {
+        "Fn::Sub": "https://${SnapshotsDistribution.DomainName}"
+    }
+    # nothing else may read the bucket: no other policy names it
+    for name, res in RESOURCES.items():
+        if res.get("Type") == "AWS::S3::BucketPolicy" and name != "SnapshotsBucketPolicy":
+            assert res["Properties"]["Bucket"] != {"Ref": "SnapshotsBucket"}, name
