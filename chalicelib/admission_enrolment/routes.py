@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.admission_enrolment import queries, service
-from chalicelib.admission_enrolment.schemas import EnrolmentPublic, LeftoverSeats, PeriodStatistics
+from chalicelib.admission_enrolment import queries, seats, service
+from chalicelib.admission_enrolment.schemas import (
+    EnrolmentPublic,
+    LeftoverSchool,
+    LeftoverSeats,
+    PeriodStatistics,
+    SeatsCorrection,
+)
 from chalicelib.core.http import Reply, Req, endpoint
 from chalicelib.core.schemas import ActionInput
 from chalicelib.wiring import deps
@@ -41,6 +47,23 @@ def confirm_enrolment(req: Req, application_id: str) -> Reply:
 )
 def leftover_seats(req: Req, period_id: str) -> Reply:
     return Reply(queries.leftover(period_id, deps()))
+
+
+@endpoint(
+    bp,
+    PERIOD + "/schools/{npsn}/reregistration-seats",
+    "PUT",
+    body=SeatsCorrection,
+    returns=LeftoverSchool,
+    summary="Koreksi kursi daftar ulang sebuah sekolah (Dinas Pendidikan, alasan diaudit)",
+)
+def correct_reregistration_seats(req: Req, period_id: str, npsn: str) -> Reply:
+    body = req.body(SeatsCorrection)
+    return Reply(
+        seats.correct(
+            period_id, npsn, body, actor=req.actor, deps=deps(), request_id=req.request_id
+        )
+    )
 
 
 @endpoint(

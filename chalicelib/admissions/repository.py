@@ -252,6 +252,8 @@ class AdmissionRepository(Protocol):
 
     def seat_counters(self, pid: str) -> list[SeatCounter]: ...
 
+    def correct_seats(self, pid: str, npsn: str, seats: int) -> SeatCounter | None: ...
+
     # -- admission_enrolment (daftar ulang, statistics) --
 
     def preregistered(self, pid: str, npsn: str) -> Iterator[Application]: ...
@@ -458,6 +460,21 @@ class DynamoAdmissionRepository:
             condition=CounterModel.confirmed.does_not_exist()
             | (CounterModel.confirmed <= counter.seats),
         )
+
+    def correct_seats(self, pid: str, npsn: str, seats: int) -> SeatCounter | None:
+        """Change an existing counter's seats, never below its confirmations; None when there
+        is no counter or it already has more confirmations than ``seats``."""
+        item = CounterModel(pk=period_pk(pid), sk=seats_sk(npsn))
+        try:
+            item.update(
+                actions=[CounterModel.seats.set(seats)],
+                condition=CounterModel.confirmed.exists() & (CounterModel.confirmed <= seats),
+            )
+        except Exception as exc:
+            if is_condition_failure(exc):
+                return None
+            raise
+        return SeatCounter(pid, npsn, int(item.seats or 0), int(item.confirmed or 0))
 
     def seat_counters(self, pid: str) -> list[SeatCounter]:
         return [
