@@ -44,9 +44,40 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/v1/notifications/unread-count"): EVERYONE,
     ("POST", "/v1/notifications/{notification_id}/read"): EVERYONE,
     # --- PPDB: periods, applications, verification, registration (chalicelib/admissions) ---
+    ("POST", "/v1/admissions/periods"): frozenset({S}),
+    ("GET", "/v1/admissions/periods"): EVERYONE,
+    ("GET", "/v1/admissions/periods/{period_id}"): EVERYONE,
+    ("PUT", "/v1/admissions/periods/{period_id}"): frozenset({S}),
+    ("POST", "/v1/admissions/periods/{period_id}/applications"): frozenset({P}),
+    ("GET", "/v1/admissions/periods/{period_id}/verification-queue"): REVIEWERS,
+    ("GET", "/v1/admissions/applications"): frozenset({P}),
+    ("GET", "/v1/admissions/applications/{application_id}"): CASE_READERS,
+    ("PATCH", "/v1/admissions/applications/{application_id}"): frozenset({P}),
+    ("POST", "/v1/admissions/applications/{application_id}/documents"): frozenset({P}),
+    ("GET", "/v1/admissions/applications/{application_id}/documents"): CASE_READERS,
+    ("GET", "/v1/admissions/applications/{application_id}/documents/{document_id}/download"): (
+        CASE_READERS
+    ),
+    ("POST", "/v1/admissions/applications/{application_id}/submit"): frozenset({P}),
+    ("POST", "/v1/admissions/applications/{application_id}/review"): REVIEWERS,
+    ("PUT", "/v1/admissions/applications/{application_id}/registration"): frozenset({P}),
     # --- PPDB: school imports (chalicelib/admission_imports) ---
+    ("POST", "/v1/admissions/periods/{period_id}/school-imports"): frozenset({S}),
+    ("GET", "/v1/admissions/periods/{period_id}/school-imports/{import_id}"): frozenset({S}),
+    ("GET", "/v1/admissions/periods/{period_id}/schools"): EVERYONE,
     # --- PPDB: live ranking, final allocation, results, export (chalicelib/admission_results) ---
+    ("GET", "/v1/admissions/applications/{application_id}/position"): CASE_READERS,
+    ("GET", "/v1/admissions/applications/{application_id}/result"): CASE_READERS,
+    ("POST", "/v1/admissions/periods/{period_id}/allocations"): frozenset({S}),
+    ("GET", "/v1/admissions/periods/{period_id}/allocations/latest"): frozenset({S}),
+    ("GET", "/v1/admissions/periods/{period_id}/schools/{npsn}/results.xlsx"): REVIEWERS,
     # --- PPDB: daftar ulang, reminders, release, statistics (chalicelib/admission_enrolment) ---
+    ("POST", "/v1/admissions/applications/{application_id}/confirm"): frozenset({P, OP}),
+    ("GET", "/v1/admissions/periods/{period_id}/leftover-seats"): REVIEWERS,
+    ("GET", "/v1/admissions/periods/{period_id}/statistics"): REVIEWERS,
+    ("PUT", "/v1/admissions/periods/{period_id}/schools/{npsn}/reregistration-seats"): (
+        frozenset({S})
+    ),
 }
 
 PUBLIC_ROUTES = frozenset(
@@ -54,6 +85,8 @@ PUBLIC_ROUTES = frozenset(
         ("GET", "/v1/health"),
         ("GET", "/v1/openapi.json"),
         ("GET", "/v1/public/letters/{code}"),
+        # PPDB: daftar ulang, reminders, release, statistics (chalicelib/admission_enrolment)
+        ("GET", "/v1/public/admissions/periods/{period_id}/statistics"),
     }
 )
 

@@ -220,7 +220,7 @@ def problem_statuses(doc: RouteDoc) -> list[str]:
         "401": True,  # missing/invalid token; a token in the query string, even on public routes
         "403": not doc.public,
         "404": has_params,
-        "409": _idempotent(doc) or doc.method == "PATCH",
+        "409": _idempotent(doc) or doc.method in ("PATCH", "PUT") or 409 in doc.errors,
         "412": "version" in body_fields,
         "413": doc.body is not None,
         "415": doc.body is not None,
@@ -228,7 +228,9 @@ def problem_statuses(doc: RouteDoc) -> list[str]:
         "429": True,  # API Gateway throttling
         "5XX": True,
     }
-    return [status for status, applies in checks.items() if applies]
+    listed = [status for status, applies in checks.items() if applies]
+    extra = [str(code) for code in doc.errors if str(code) not in listed]
+    return sorted(listed + extra, key=lambda s: (s == "5XX", s))
 
 
 def _success(doc: RouteDoc, schemas: dict[str, Any]) -> dict[str, Any]:

@@ -149,7 +149,9 @@ def app_keys(a: Application) -> dict[str, str | None]:
         keys["gsi2pk"] = f"verify#{a.period_id}#{a.verifier_npsn}"
         keys["gsi2sk"] = iso_utc(a.submitted_at or a.updated_at) + "#" + a.id
     if a.status in SCHOOL_LIST_STATES and a.outcome is not None and a.outcome.school:
-        rank = next((r for r in a.outcome.ranks if r is not None), 0)
+        choices = a.registration.choices if a.registration is not None else ()
+        at = choices.index(a.outcome.school) if a.outcome.school in choices else -1
+        rank = (a.outcome.ranks[at] if 0 <= at < len(a.outcome.ranks) else None) or 0
         keys["gsi2pk"] = f"school#{a.period_id}#{a.outcome.school}"
         keys["gsi2sk"] = f"{a.outcome.route}#{rank:07d}#{a.id}"
     if a.registration is not None:

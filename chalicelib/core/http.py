@@ -70,6 +70,7 @@ class RouteDoc:
     status: int
     summary: str
     query: dict[str, str]
+    errors: tuple[int, ...] = ()
 
 
 ROUTE_DOCS: dict[tuple[str, str], RouteDoc] = {}
@@ -242,11 +243,13 @@ def endpoint(
     status: int = 200,
     summary: str = "",
     query: dict[str, str] | None = None,
+    errors: tuple[int, ...] = (),
 ) -> Callable[[Callable[..., Reply]], Callable[..., Response]]:
     """Declare a /v1 route on ``bp``; see the module docstring for what the wrapper does.
 
-    ``body``, ``returns``, ``status``, ``summary`` and ``query`` (name -> description) only
-    document the route (``ROUTE_DOCS``); they do not change what the wrapper does.
+    ``body``, ``returns``, ``status``, ``summary``, ``query`` (name -> description) and
+    ``errors`` (problem statuses beyond those its shape implies, e.g. a GET's 409) only document
+    the route (``ROUTE_DOCS``); they do not change what the wrapper does.
     """
 
     def decorator(view: Callable[..., Reply]) -> Callable[..., Response]:
@@ -261,6 +264,7 @@ def endpoint(
             status=status,
             summary=summary,
             query=dict(query or {}),
+            errors=tuple(errors),
         )
 
         @functools.wraps(view)

@@ -21,7 +21,9 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.access_policy import PUBLIC_ROUTES, ROUTE_ROLES
+from chalicelib.admission_enrolment.queries import refresh_statistics
 from chalicelib.admissions.application import AppStatus, Review
+from chalicelib.admissions.records import ImportJob
 from chalicelib.admissions.repository import AppChange
 from chalicelib.core.clock import FixedClock
 from chalicelib.core.ids import new_id
@@ -56,9 +58,26 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", APPS + "/submit"): {P},
     ("POST", APPS + "/review"): {O, S},
     ("PUT", APPS + "/registration"): {P},
+    # school imports
+    ("POST", PERIOD + "/school-imports"): {S},
+    ("GET", PERIOD + "/school-imports/{import_id}"): {S},
+    ("GET", PERIOD + "/schools"): EVERYONE,
+    # live ranking, final allocation, results, export
+    ("GET", APPS + "/position"): {P, O, S},
+    ("GET", APPS + "/result"): {P, O, S},
+    ("POST", PERIOD + "/allocations"): {S},
+    ("GET", PERIOD + "/allocations/latest"): {S},
+    ("GET", PERIOD + "/schools/{npsn}/results.xlsx"): {O, S},
+    # daftar ulang, seats, statistics
+    ("POST", APPS + "/confirm"): {P, O},
+    ("GET", PERIOD + "/leftover-seats"): {O, S},
+    ("GET", PERIOD + "/statistics"): {O, S},
+    ("PUT", PERIOD + "/schools/{npsn}/reregistration-seats"): {S},
 }
 
-EXPECTED_PUBLIC: set[tuple[str, str]] = set()
+EXPECTED_PUBLIC: set[tuple[str, str]] = {
+    ("GET", "/v1/public/admissions/periods/{period_id}/statistics"),
+}
 
 ROLE_OF: dict[str, str | None] = {
     "parent": P,  # owns the scene's application
@@ -85,6 +104,14 @@ def ok_answer(method: str, path: str, caller: str) -> tuple[int, str | None]:
         ("POST", APPS + "/submit"): (409, "invalid_state"),
         ("POST", APPS + "/review"): (409, "invalid_state"),
         ("PUT", APPS + "/registration"): (409, "window_closed"),
+        ("POST", PERIOD + "/school-imports"): (409, "registration_started"),
+        ("GET", APPS + "/position"): (404, "no_snapshot"),
+        ("GET", APPS + "/result"): (409, "not_announced"),
+        ("POST", PERIOD + "/allocations"): (409, "window_open"),
+        ("GET", PERIOD + "/allocations/latest"): (404, "no_run"),
+        ("GET", PERIOD + "/schools/{npsn}/results.xlsx"): (409, "no_run"),
+        ("POST", APPS + "/confirm"): (409, "not_announced"),
+        ("PUT", PERIOD + "/schools/{npsn}/reregistration-seats"): (404, "no_seat_counter"),
     }
     if (method, path) == ("POST", APPS + "/review") and caller == "chosen_op":
         return 403, "not_verifier"
@@ -92,6 +119,8 @@ def ok_answer(method: str, path: str, caller: str) -> tuple[int, str | None]:
 
 
 def expected_answer(method: str, path: str, caller: str) -> tuple[int, str | None]:
+    if (method, path) in EXPECTED_PUBLIC:
+        return 200, None
     role = ROLE_OF[caller]
     if role is None:
         return 401, None
@@ -99,6 +128,11 @@ def expected_answer(method: str, path: str, caller: str) -> tuple[int, str | Non
         return 403, "forbidden_role"
     if "{application_id}" in path and caller not in SEES_APPLICATION:
         return 404, "application_not_found"
+    if path.endswith("/confirm") and role == O:
+        return 404, "application_not_found"  # operators act only on announced admissions
+    if path.endswith("/results.xlsx") and role == O:
+        # path names the verifier's school; results are hidden from operators until announced
+        return (409, "not_announced") if caller == "verifier_op" else (404, "school_not_found")
     return ok_answer(method, path, caller)
 
 
@@ -112,12 +146,15 @@ class Scene:
     tokens: dict[str, str]
     schools: list[str]
     child_name: str
+    import_id: str
 
     def path(self, template: str) -> str:
         path = (
             template.replace("{period_id}", self.period_id)
             .replace("{application_id}", self.application_id)
             .replace("{document_id}", self.document_id)
+            .replace("{import_id}", self.import_id)
+            .replace("{npsn}", self.schools[0])
         )
         if template.endswith("/verification-queue"):
             path += f"?school={self.schools[0]}"  # staff name the school; operators get their own
@@ -135,6 +172,11 @@ class Scene:
                 "decisions": [{"document_id": self.document_id, "decision": "verified"}]
             },
             ("PUT", APPS + "/registration"): {"route": "afirmasi", "choices": self.schools[:1]},
+            ("POST", PERIOD + "/school-imports"): {"content_type": "text/csv"},
+            ("PUT", PERIOD + "/schools/{npsn}/reregistration-seats"): {
+                "seats": 1,
+                "reason": "Pemeriksaan matriks akses",
+            },
         }
         return bodies.get((method, path), {} if method in ("POST", "PUT", "PATCH") else None)
 
@@ -208,7 +250,10 @@ def scene(chalice_client: Client, clock: FixedClock) -> Scene:
             expected_version=stored.version,
         )
     )  # fmt: skip
-    return Scene(api, period.id, aid, doc_id, body, tokens, schools, body["child"]["name"])
+    job = ImportJob(period.id, new_id(), new_id(), "text/csv", "done", now, subs["staff"])
+    repo.put_import(job)
+    refresh_statistics(repo.get_period(period.id) or period, deps(), now)  # the public snapshot
+    return Scene(api, period.id, aid, doc_id, body, tokens, schools, body["child"]["name"], job.id)
 
 
 def test_the_ppdb_policy_equals_the_reviewed_matrix() -> None:

@@ -12,10 +12,12 @@ from datetime import date, timedelta
 
 import pytest
 
+from chalicelib.admission_results import jobs
 from chalicelib.core.aws import client as aws_client
 from chalicelib.core.clock import FixedClock
 from chalicelib.core.crypto import decrypt_field, keyed_hash
 from chalicelib.core.settings import get_settings
+from chalicelib.wiring import deps
 from tests.support import factories
 from tests.support.fixtures import Api
 from tests.support.ppdb_api import Scene, child_body, upload_doc, verify_all
@@ -111,7 +113,41 @@ def send_the_canary_through_ppdb(
         {"route": "domisili", "choices": [scene.schools[0]]},
     )  # fmt: skip
     assert status == 200, registered
+
+    # live ranking: the public snapshot and the parent's own position
+    tick = jobs.tick(deps())
+    assert tick.snapshots > 0, tick
+    status, position, _ = call(api, seen, "GET", f"/v1/admissions/applications/{aid}/position",
+                               parent)  # fmt: skip
+    assert status == 200, position
+    seen.urls += [c["snapshot_url"] for c in position["choices"] if c["snapshot_url"]]
+    pid, npsn = scene.pid, scene.schools[0]
+    for token, method, path, payload in [
+        (parent, "GET", f"/v1/admissions/applications/{aid}/result", None),
+        (parent, "POST", f"/v1/admissions/applications/{aid}/confirm", {"reason": canary}),
+        (op, "POST", f"/v1/admissions/applications/{aid}/confirm", {"nik": canary}),
+        (staff, "POST", f"/v1/admissions/periods/{pid}/allocations", {"reason": canary}),
+        (staff, "GET", f"/v1/admissions/periods/{pid}/allocations/latest", None),
+        (staff, "GET", f"/v1/admissions/periods/{pid}/schools/{npsn}/results.xlsx", None),
+        (staff, "GET", f"/v1/admissions/periods/{pid}/schools/{canary}/results.xlsx", None),
+        (staff, "GET", f"/v1/admissions/periods/{pid}/statistics", None),
+        (op, "GET", f"/v1/admissions/periods/{pid}/leftover-seats", None),
+        (staff, "PUT", f"/v1/admissions/periods/{pid}/schools/{canary}/reregistration-seats",
+         {"seats": 1, "reason": canary}),
+        (staff, "POST", f"/v1/admissions/periods/{pid}/school-imports", {"content_type": canary}),
+        (staff, "GET", f"/v1/admissions/periods/{pid}/school-imports/{canary}", None),
+        (parent, "GET", f"/v1/admissions/periods/{pid}/schools?school={canary}", None),
+        (parent, "GET", f"/v1/admissions/applications/{canary}/position", None),
+        (parent, "GET", f"/v1/admissions/applications/{canary}/result", None),
+        (None, "GET", f"/v1/public/admissions/periods/{canary}/statistics", None),
+        (None, "GET", f"/v1/public/admissions/periods/{pid}/statistics", None),
+    ]:  # fmt: skip
+        call(api, seen, method, path, token, payload)
     return str(aid)
+
+
+def aid_period(key: str, scene: Scene) -> bool:
+    return key.startswith(f"ppdb/{scene.pid}/")
 
 
 def test_a_canary_nik_leaks_nowhere_in_ppdb(
@@ -144,6 +180,13 @@ def test_a_canary_nik_leaks_nowhere_in_ppdb(
             assert canary not in json.dumps(item), (table, item)
     for bucket in (settings.documents_bucket, settings.snapshots_bucket):
         assert [k for k in all_s3_keys(bucket) if leaks(canary, k)] == []
+    snapshots = [k for k in all_s3_keys(settings.snapshots_bucket) if aid_period(k, ppdb_scene)]
+    assert snapshots, "no public snapshot was written: the search would be vacuous"
+    s3 = aws_client("s3")
+    for key in snapshots:
+        text = s3.get_object(Bucket=settings.snapshots_bucket, Key=key)["Body"].read().decode()
+        assert not leaks(canary, text), key
+        assert "Siti Aminah" not in text and "2014-08-17" not in text  # masked name, no birth date
 
     raw = aws_client("dynamodb").get_item(
         TableName=settings.admissions_table, Key={"pk": {"S": f"app#{aid}"}, "sk": {"S": "app"}}
