@@ -423,6 +423,19 @@ def apply_env(env: dict[str, str]) -> Callable[[], None]:
     return restore
 
 
+def _models(roots: list[Any]) -> list[Any]:
+    """The models and every subclass of PynamoDB's Model (e.g. a second view of one table)."""
+    from pynamodb.models import Model
+
+    found, todo = list(roots), list(Model.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        todo += cls.__subclasses__()
+        if cls not in found and "Meta" in vars(cls):
+            found.append(cls)
+    return found
+
+
 def reset_caches() -> None:
     """Forget settings, clients and connections built from a previous environment."""
     from chalicelib import wiring
@@ -435,7 +448,7 @@ def reset_caches() -> None:
     auth.verifier.cache_clear()
     idempotency._runner.cache_clear()
     reset_connections()
-    for model in all_models():
+    for model in _models(all_models()):
         model._connection = None
 
 
@@ -502,6 +515,9 @@ def sqs_functions() -> dict[str, int]:
     from app import app
 
     return {e.name: e.batch_size for e in app.event_sources if isinstance(e, SQSEventConfig)}
+
+
+UPLOAD_POLLERS = 2
 
 
 class QueuePoller(threading.Thread):
@@ -575,11 +591,13 @@ class UploadPoller(QueuePoller):
 
 
 def event_pollers(sqs: Any, env: dict[str, str], stop: threading.Event) -> list[QueuePoller]:
-    """One poller per SQS-triggered function, on the queue its event source names in
-    infra/resources.json (UploadsQueue, AllocationsQueue), with the decorator's batch size."""
+    """Pollers of every SQS-triggered function, on the queue its event source names in
+    infra/resources.json (UploadsQueue, AllocationsQueue), with the decorator's batch size.
+    Uploads get UPLOAD_POLLERS concurrent pollers, as Lambda runs several instances of the
+    upload handler at once (the template allows 5)."""
     batch = sqs_functions()
     return [
-        UploadPoller(sqs, env["UPLOADS_QUEUE_NAME"], stop),
+        *(UploadPoller(sqs, env["UPLOADS_QUEUE_NAME"], stop) for _ in range(UPLOAD_POLLERS)),
         QueuePoller(
             sqs,
             env["ALLOCATIONS_QUEUE_NAME"],
@@ -749,6 +767,9 @@ def start_moto(port: int = 0) -> tuple[Any, str]:
     """moto in server mode on 127.0.0.1 (the local stack, the tests and the benchmarks)."""
     from moto.server import ThreadedMotoServer
 
+    from local.emulator import make_dynamodb_serialisable
+
+    make_dynamodb_serialisable()  # atomic, serialisable transactions like DynamoDB's
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call otherwise
     server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
     server.start()
@@ -857,6 +878,9 @@ def _write_private(path: Path, lines: list[str]) -> None:
 def token_lines(stack: Stack) -> list[str]:
     lines = [f"export API={shlex.quote(stack.api_url)}"]
     lines += [f"export TOKEN_{k.upper()}={shlex.quote(v)}" for k, v in stack.tokens.items()]
+    for key in ("ppdb_open_period", "ppdb_closed_period"):  # the PPDB demo periods (seed)
+        if key in stack.seeded:
+            lines.append(f"export {key.upper()}={shlex.quote(str(stack.seeded[key]))}")
     return lines
 
 

@@ -17,7 +17,6 @@ one of its not-yet-registered applications (``preregistered``). At 96 runs a day
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from itertools import chain
@@ -32,14 +31,13 @@ from chalicelib.admission_enrolment.schemas import (
 )
 from chalicelib.admission_enrolment.statistics import RouteTally, Snapshot
 from chalicelib.admissions.application import Application
+from chalicelib.admissions.periods import load_period
 from chalicelib.admissions.records import PeriodRecord
 from chalicelib.core.errors import NotFound
 from chalicelib.core.principal import Principal, Role
 from chalicelib.wiring import Deps
 
 PAGE = 100
-_PERIOD_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
-_NIK_LIKE = re.compile(r"\d{16}")
 
 
 # -- iterations shared with the jobs ------------------------------------------------------------
@@ -86,11 +84,7 @@ def school_results(deps: Deps, period_id: str, npsn: str) -> Iterator[Applicatio
 
 def find_period(period_id: str, deps: Deps) -> PeriodRecord:
     """The period, or 404; odd ids (or a pasted NIK) are never looked up."""
-    ok = _PERIOD_ID.fullmatch(period_id) and not _NIK_LIKE.search(period_id)
-    period = deps.admissions.get_period(period_id) if ok else None
-    if period is None:
-        raise NotFound("period_not_found", "Periode PPDB tidak ditemukan.")
-    return period
+    return load_period(period_id, deps)
 
 
 def leftover(period_id: str, deps: Deps) -> LeftoverSeats:

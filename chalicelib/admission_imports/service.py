@@ -27,6 +27,7 @@ from chalicelib.admission_imports.schemas import (
 )
 from chalicelib.admission_imports.sheets import read_table
 from chalicelib.admissions.domain import split_seats
+from chalicelib.admissions.periods import load_period
 from chalicelib.admissions.records import ImportJob, PeriodRecord, PeriodSchool, RowError
 from chalicelib.core.audit import AuditEntry, entry
 from chalicelib.core.errors import Conflict, NotFound
@@ -77,10 +78,7 @@ def present(job: ImportJob) -> SchoolImportPublic:
 
 
 def _period(period_id: str, deps: Deps) -> PeriodRecord:
-    period = deps.admissions.get_period(period_id) if len(period_id) <= 64 else None
-    if period is None:
-        raise NotFound("period_not_found", "Periode penerimaan tidak ditemukan.")
-    return period
+    return load_period(period_id, deps)
 
 
 def _registration_started() -> Conflict:

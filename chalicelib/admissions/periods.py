@@ -29,7 +29,7 @@ from chalicelib.admissions.schemas import (
 )
 from chalicelib.core.audit import entry
 from chalicelib.core.errors import Conflict, NotFound, Unprocessable
-from chalicelib.core.ids import new_id
+from chalicelib.core.ids import is_id, new_id
 from chalicelib.core.pagination import decode_cursor, encode_cursor, parse_limit
 from chalicelib.core.principal import Principal
 from chalicelib.core.schemas import wib_text
@@ -42,7 +42,8 @@ def subject(pid: str) -> str:
 
 
 def load_period(pid: str, deps: Deps) -> PeriodRecord:
-    period = deps.admissions.get_period(pid) if 0 < len(pid) <= 40 else None
+    """The period or 404. A malformed id (a pasted NIK, say) is never looked up or logged."""
+    period = deps.admissions.get_period(pid) if is_id(pid) else None
     if period is None:
         raise NotFound("period_not_found", "Periode PPDB tidak ditemukan.")
     return period

@@ -353,14 +353,18 @@ def submit(aid: str, *, actor: Principal, deps: Deps, request_id: str) -> Applic
         )
     docs = docs_of(app, deps)
     current = current_docs(docs)
-    pending = [d.slot for d in docs if d.status is DocStatus.PENDING_UPLOAD]
+    # an upload still being checked (its slot not yet expired) must be decided by the reviewer
+    pending = [
+        d.slot for d in docs if d.status is DocStatus.PENDING_UPLOAD and d.upload_expires_at > now
+    ]
     missing = [slot for slot in required(period, app) if slot not in current]
     rejected = [r.slot for r in app.reviews
                 if r.decision == "rejected" and current.get(r.slot) == r.document_id]  # fmt: skip
-    if missing or rejected:
+    if missing or rejected or pending:
         raise Conflict(
             "documents_incomplete",
-            "Lengkapi dokumen wajib (dan ganti dokumen yang ditolak) sebelum mengajukan.",
+            "Lengkapi dokumen wajib, ganti dokumen yang ditolak, dan tunggu pemeriksaan berkas "
+            "yang baru diunggah selesai sebelum mengajukan.",
             missing=missing,
             rejected=rejected,
             still_checking=pending,

@@ -114,7 +114,7 @@ def season(clock: FixedClock) -> Season:
     from tests.conftest import KEYS
 
     base = datetime(2010, 1, 1, 1, 0, tzinfo=UTC) + timedelta(days=random.randint(0, 4800))
-    p = period_record(base=base, pid=f"res{uuid.uuid4().hex[:10]}")
+    p = period_record(base=base)
     a = factories.npsn()
     b = str(int(a) + 1)
     repo = deps().admissions

@@ -24,7 +24,7 @@ FUNCTIONS = {"APIHandler", "OnUploadEvent", "TransferReminders", "JwtAuth", "Adm
 LIMITS = {"APIHandler": (20, 512), "JwtAuth": (10, 512), "OnUploadEvent": (60, 512),
           "TransferReminders": (120, 512), "AdmissionsTick": (120, 1024),
           "OnAllocationRequest": (300, 2048), "AdmissionReminders": (120, 512),
-          "AdmissionRelease": (120, 512)}  # fmt: skip
+          "AdmissionRelease": (300, 512)}  # fmt: skip
 SCHEDULES = {"TransferReminders": "cron(0 0 * * ? *)", "AdmissionReminders": "cron(0 0 * * ? *)",
              "AdmissionsTick": "rate(5 minutes)", "AdmissionRelease": "rate(15 minutes)"}  # fmt: skip
 SECRETS = ("SIGNING_SECRET", "NIK_HMAC_KEY", "PII_KEY")

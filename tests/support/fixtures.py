@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -181,36 +180,12 @@ def clean_parent_documents(transfer_id: str, uploader: str) -> None:
 
 
 @pytest.fixture
-def serializable_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make the embedded moto as serialisable as DynamoDB is.
-
-    moto applies a TransactWriteItems item by item and rolls a failed one back by putting back a
-    deep copy of every touched table taken when it started. Two concurrent transactions on the
-    in-process server can therefore undo each other's committed writes (seen here: a 200 accept
-    whose transfer item was reverted by a losing transaction's rollback), and readers can see
-    writes that are rolled back later. DynamoDB transactions are atomic and serialisable (brief,
-    section 6: build on that, test our use of it), so the emulator's table operations are
-    serialised for these tests. The requests themselves still run concurrently.
-    """
+def serializable_dynamodb() -> None:
+    """The embedded moto is as serialisable as DynamoDB (local.emulator, applied by
+    local.run.start_moto for every test session); this fixture asserts it for the concurrency
+    tests that depend on it."""
     from moto.dynamodb.models import DynamoDBBackend
 
-    lock = threading.RLock()
+    from local.emulator import transact_write_items
 
-    def serialised(method: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(method)
-        def call(*args: Any, **kwargs: Any) -> Any:
-            with lock:
-                return method(*args, **kwargs)
-
-        return call
-
-    for name in (
-        "transact_write_items",
-        "put_item",
-        "update_item",
-        "delete_item",
-        "get_item",
-        "query",
-        "scan",
-    ):
-        monkeypatch.setattr(DynamoDBBackend, name, serialised(getattr(DynamoDBBackend, name)))
+    assert DynamoDBBackend.transact_write_items is transact_write_items

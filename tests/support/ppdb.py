@@ -90,7 +90,7 @@ def period_record(
         changes_per_day=changes_per_day,
     )
     record = PeriodRecord(
-        id=pid or f"p{random.randint(10**8, 10**9 - 1)}",
+        id=pid or new_id(),
         name="SPMB SMP Kota Tangerang 2027 Tahap 1",
         config=config,
         prereg_opens_at=base - timedelta(days=30),
