@@ -7,16 +7,12 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice import Blueprint, Rate
 from chalice.app import SQSEvent
 
 from chalicelib.admission_results import jobs
+from chalicelib.core.batch import sqs_batch
 from chalicelib.wiring import deps
 
 bp = Blueprint(__name__)
@@ -37,11 +33,7 @@ def handle_record(record: SQSRecord) -> None:
 
 
 def process(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    processor = BatchProcessor(event_type=EventType.SQS)
-    response = process_partial_response(
-        event=event, record_handler=handle_record, processor=processor, context=context
-    )
-    return dict(response)
+    return sqs_batch(event, handle_record, context)
 
 
 @bp.on_sqs_message(queue=ALLOCATIONS_QUEUE, batch_size=1)

@@ -26,8 +26,6 @@ from chalicelib.admissions.schemas import (
 from chalicelib.core.clock import wib_date
 from chalicelib.core.principal import Principal
 from chalicelib.core.validators import mask_nik
-from chalicelib.documents.domain import REJECT_MESSAGES, Document
-from chalicelib.documents.schemas import DocumentPublic
 from chalicelib.wiring import Deps
 
 LABELS = {
@@ -56,20 +54,6 @@ def shown_status(app: Application, period: PeriodRecord, actor: Principal, now: 
     if app.status in RESULT_STATES and not actor.is_staff and not announced(app, period, now):
         return AppStatus.REGISTERED
     return app.status
-
-
-def document(doc: Document) -> DocumentPublic:
-    return DocumentPublic(
-        id=doc.id,
-        slot=doc.slot,
-        content_type=doc.content_type,
-        status=doc.status.value,
-        size=doc.size,
-        reject_reason=doc.reject_reason,
-        reject_message=REJECT_MESSAGES.get(doc.reject_reason or ""),
-        created_at=doc.created_at,
-        uploader_role=doc.uploader_role,
-    )
 
 
 def requirements(

@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, Field, model_validator
 from chalicelib.admissions.application import Doc
 from chalicelib.admissions.domain import RANKING_FIELDS, Family
 from chalicelib.core.schemas import Input, Output, UtcTime
-from chalicelib.core.validators import Nik, Nisn, NoKK, Npsn, nik_birth_date
+from chalicelib.core.validators import Nik, Nisn, NoKK, Npsn, check_nik_matches
 
 RouteId = str
 DocSlot = Literal[
@@ -152,12 +152,7 @@ class ChildIn(Input):
 
     @model_validator(mode="after")
     def nik_matches_birth_date_and_gender(self) -> ChildIn:
-        day, month, year, female = nik_birth_date(self.nik)
-        bd = self.birth_date
-        if (bd.day, bd.month, bd.year % 100) != (day, month, year):
-            raise ValueError("tanggal lahir tidak sesuai dengan NIK")
-        if female != (self.gender == "P"):
-            raise ValueError("jenis kelamin tidak sesuai dengan NIK")
+        check_nik_matches(self.nik, self.birth_date, self.gender)
         return self
 
 

@@ -41,7 +41,13 @@ from chalicelib.core.pagination import decode_cursor, encode_cursor, parse_limit
 from chalicelib.core.principal import Principal, Role
 from chalicelib.documents import service as documents
 from chalicelib.documents.domain import DocStatus, Document, latest_clean
-from chalicelib.documents.schemas import DocumentList, DownloadPublic, UploadPublic
+from chalicelib.documents.schemas import (
+    DocumentList,
+    DownloadPublic,
+    UploadPublic,
+    present,
+    upload_reply,
+)
 from chalicelib.schools.domain import Level
 from chalicelib.wiring import Deps
 
@@ -309,19 +315,13 @@ def open_upload(
         storage=deps.storage,
         settings=deps.settings,
     )
-    return UploadPublic(
-        document=presenters.document(ticket.document),
-        upload_url=ticket.post.url,
-        upload_fields=ticket.post.fields,
-        upload_expires_at=ticket.document.upload_expires_at,
-        max_bytes=deps.settings.upload_max_bytes,
-    )
+    return upload_reply(ticket.document, ticket.post, deps.settings.upload_max_bytes)
 
 
 def list_documents(aid: str, *, actor: Principal, deps: Deps, request_id: str) -> DocumentList:
     app = load(aid, actor, deps, request_id)
     docs = sorted(docs_of(app, deps), key=lambda d: (d.created_at, d.id))
-    return DocumentList(items=[presenters.document(d) for d in docs])
+    return DocumentList(items=[present(d) for d in docs])
 
 
 def download(

@@ -32,6 +32,15 @@ def nik_birth_date(nik: str, century: int = 2000) -> tuple[int, int, int, bool]:
     raise ValueError("tanggal lahir di dalam NIK tidak valid")
 
 
+def check_nik_matches(nik: str, birth: date, gender: str) -> None:
+    """The birth date and gender a NIK encodes must be the child's; raises ValueError."""
+    day, month, year, female = nik_birth_date(nik)
+    if (birth.day, birth.month, birth.year % 100) != (day, month, year):
+        raise ValueError("tanggal lahir tidak sesuai dengan NIK")
+    if female != (gender == "P"):
+        raise ValueError("jenis kelamin tidak sesuai dengan NIK")
+
+
 def check_nik(value: str) -> str:
     value = value.strip()
     if not _DIGITS16.match(value):

@@ -10,16 +10,12 @@ import json
 from typing import Any
 from urllib.parse import unquote_plus
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice import Blueprint
 from chalice.app import SQSEvent
 
 from chalicelib.admission_imports import service as school_imports
+from chalicelib.core.batch import sqs_batch
 from chalicelib.core.clock import parse_utc
 from chalicelib.core.observability import count, logger
 from chalicelib.documents.service import settle_upload
@@ -51,11 +47,7 @@ def handle_record(record: SQSRecord) -> None:
 
 
 def process(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    processor = BatchProcessor(event_type=EventType.SQS)
-    response = process_partial_response(
-        event=event, record_handler=handle_record, processor=processor, context=context
-    )
-    return dict(response)
+    return sqs_batch(event, handle_record, context)
 
 
 @bp.on_sqs_message(queue=UPLOADS_QUEUE, batch_size=10)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Literal
 
 from chalicelib.core.schemas import Input, Output, UtcTime
+from chalicelib.core.storage import PresignedPost
+from chalicelib.documents.domain import REJECT_MESSAGES, Document
 
 ContentType = Literal["application/pdf", "image/jpeg", "image/png"]
 
@@ -41,3 +43,29 @@ class DocumentList(Output):
 class DownloadPublic(Output):
     url: str
     expires_in: int
+
+
+def present(doc: Document) -> DocumentPublic:
+    """A document record as the API shows it (the reason of a rejection in Indonesian)."""
+    return DocumentPublic(
+        id=doc.id,
+        slot=doc.slot,
+        content_type=doc.content_type,
+        status=doc.status.value,
+        size=doc.size,
+        reject_reason=doc.reject_reason,
+        reject_message=REJECT_MESSAGES.get(doc.reject_reason or ""),
+        created_at=doc.created_at,
+        uploader_role=doc.uploader_role,
+    )
+
+
+def upload_reply(document: Document, post: PresignedPost, max_bytes: int) -> UploadPublic:
+    """What a client needs to POST one file straight to S3."""
+    return UploadPublic(
+        document=present(document),
+        upload_url=post.url,
+        upload_fields=post.fields,
+        upload_expires_at=document.upload_expires_at,
+        max_bytes=max_bytes,
+    )

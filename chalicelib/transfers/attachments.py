@@ -6,8 +6,13 @@ from chalicelib.core.errors import Conflict, Forbidden, Invalid, NotFound, TooMa
 from chalicelib.core.ids import is_id
 from chalicelib.core.principal import Principal
 from chalicelib.documents import service as documents
-from chalicelib.documents.domain import REJECT_MESSAGES, Document
-from chalicelib.documents.schemas import DocumentList, DocumentPublic, DownloadPublic, UploadPublic
+from chalicelib.documents.schemas import (
+    DocumentList,
+    DownloadPublic,
+    UploadPublic,
+    present,
+    upload_reply,
+)
 from chalicelib.transfers.domain import PARENT_SLOTS, Slot, State, Transfer, parties
 from chalicelib.transfers.service import load, subject
 from chalicelib.wiring import Deps
@@ -21,20 +26,6 @@ SLOT_RULES: dict[Slot, tuple[str, frozenset[State]]] = {
         frozenset({State.SUBMITTED, State.ACCEPTED_BY_DESTINATION}),
     ),
 }
-
-
-def present(doc: Document) -> DocumentPublic:
-    return DocumentPublic(
-        id=doc.id,
-        slot=doc.slot,
-        content_type=doc.content_type,
-        status=doc.status.value,
-        size=doc.size,
-        reject_reason=doc.reject_reason,
-        reject_message=REJECT_MESSAGES.get(doc.reject_reason or ""),
-        created_at=doc.created_at,
-        uploader_role=doc.uploader_role,
-    )
 
 
 def _check_slot(t: Transfer, slot_name: str, actor: Principal) -> None:
@@ -78,13 +69,7 @@ def open_upload(
         storage=deps.storage,
         settings=deps.settings,
     )
-    return UploadPublic(
-        document=present(ticket.document),
-        upload_url=ticket.post.url,
-        upload_fields=ticket.post.fields,
-        upload_expires_at=ticket.document.upload_expires_at,
-        max_bytes=deps.settings.upload_max_bytes,
-    )
+    return upload_reply(ticket.document, ticket.post, deps.settings.upload_max_bytes)
 
 
 def list_documents(

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from chalicelib.core.schemas import Input, Output, UtcTime
-from chalicelib.core.validators import MobileNumber, Nik, Nisn, Npsn, nik_birth_date
+from chalicelib.core.validators import MobileNumber, Nik, Nisn, Npsn, check_nik_matches
 
 
 class StudentCreate(Input):
@@ -21,12 +21,7 @@ class StudentCreate(Input):
 
     @model_validator(mode="after")
     def nik_matches_birth_date_and_gender(self) -> StudentCreate:
-        day, month, year, female = nik_birth_date(self.nik)
-        bd = self.birth_date
-        if (bd.day, bd.month, bd.year % 100) != (day, month, year):
-            raise ValueError("tanggal lahir tidak sesuai dengan NIK")
-        if female != (self.gender == "P"):
-            raise ValueError("jenis kelamin tidak sesuai dengan NIK")
+        check_nik_matches(self.nik, self.birth_date, self.gender)
         return self
 
 
