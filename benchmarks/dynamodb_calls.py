@@ -1,5 +1,5 @@
-"""DynamoDB API calls per endpoint, over full Pindah Sekolah flows, through chalice.test.Client
-on an in-process moto server (the set-up of tests/conftest.py).
+"""DynamoDB API calls per endpoint, over full Pindah Sekolah flows and one PPDB period, through
+chalice.test.Client on an in-process moto server (the set-up of tests/conftest.py).
 
 Every botocore client call is counted by wrapping ``BaseClient._make_api_call`` in this process
 (PynamoDB and the boto3 clients, including Powertools idempotency, all go through it); only
@@ -383,6 +383,115 @@ def revised_then_rejected_and_cancelled(b: Bench, w: World) -> None:
     act(b, w, "parent", "cancel", create(b, w, w.destination))
 
 
+P = "/v1/admissions/periods/{period_id}"
+A = "/v1/admissions/applications/{application_id}"
+
+
+def ppdb_season(b: Bench, w: World, keys: Any) -> None:
+    """One PPDB period: config, XLSX school import, pre-registration with uploads, verification,
+    registration, the tick (snapshots, allocation request), the allocation worker, results,
+    daftar ulang, statistics. Time moves with a FixedClock; jobs are measured like requests."""
+    import dataclasses
+    from datetime import timedelta
+
+    from chalicelib.admission_enrolment import jobs as enrolment_jobs
+    from chalicelib.admission_results import jobs as results_jobs
+    from chalicelib.core.clock import FixedClock
+    from chalicelib.wiring import deps, use
+    from tests.support import spreadsheets
+    from tests.support.factories import PDF, nik
+    from tests.support.ppdb import T0
+    from tests.support.ppdb_api import period_body
+
+    clock = FixedClock(T0 - timedelta(days=10))
+    use(dataclasses.replace(deps(), clock=clock))
+    staff, parent = w.tokens["staff"], w.tokens["parent"]
+    try:
+        period = b.call("education_staff", "POST", "/v1/admissions/periods", staff, period_body(),
+                        201)  # fmt: skip
+        pid = period["id"]
+        rows = spreadsheets.school_rows(3)
+        npsns = [r["npsn"] for r in rows]
+        ticket = b.call("education_staff", "POST", P + "/school-imports", staff,
+                        {"content_type": spreadsheets.XLSX}, 201, period_id=pid)  # fmt: skip
+        requests.post(
+            ticket["upload_url"],
+            data=ticket["upload_fields"],
+            timeout=10,
+            files={"file": ("s.xlsx", spreadsheets.xlsx_bytes(rows), spreadsheets.XLSX)},
+        )
+        b.settle_uploads(w.queue_url)
+        b.call("education_staff", "GET", P + "/school-imports/{import_id}", staff, period_id=pid,
+               import_id=ticket["import"]["id"])  # fmt: skip
+        b.call("parent", "GET", P + "/schools", parent, period_id=pid)
+        b.call("parent", "GET", "/v1/admissions/periods", parent)
+        b.call("parent", "GET", P, parent, period_id=pid)
+        op = keys.token("op-ppdb", "school_operator", npsn=npsns[0])
+        birth = T0.date().replace(year=2014, month=8, day=17)
+        body = {"child": {"name": "Siti Aminah", "nik": nik(birth, "P"), "nisn": "0123456789",
+                          "birth_date": birth.isoformat(), "gender": "P"},
+                "kk_number": "3671010101010001", "kk_issued_on": "2019-02-01",
+                "home": {"address": "Jl. Mawar 3", "rt": "1", "rw": "2",
+                         "kelurahan": "Sukasari", "kecamatan": "Tangerang",
+                         "latitude": -6.18, "longitude": 106.63},
+                "verifier_npsn": npsns[0], "rapor_avg": 88.0}  # fmt: skip
+        app = b.call("parent", "POST", P + "/applications", parent, body, 201, period_id=pid)
+        aid = app["id"]
+        for slot in ("kartu_keluarga", "akta_kelahiran", "ijazah_skl"):
+            t = b.call("parent", "POST", A + "/documents", parent,
+                       {"slot": slot, "content_type": "application/pdf"}, 201,
+                       application_id=aid)  # fmt: skip
+            requests.post(
+                t["upload_url"],
+                data=t["upload_fields"],
+                timeout=10,
+                files={"file": ("d.pdf", PDF, "application/pdf")},
+            )
+            b.settle_uploads(w.queue_url)
+        submitted = b.call("parent", "POST", A + "/submit", parent, {}, application_id=aid)
+        b.call("operator (verifying school)", "GET", P + "/verification-queue", op, period_id=pid)
+        b.call("operator (verifying school)", "GET", A, op, application_id=aid)
+        decisions = [{"document_id": r["document_id"], "decision": "verified"}
+                     for r in submitted["requirements"] if r["document_id"]]  # fmt: skip
+        b.call("operator (verifying school)", "POST", A + "/review", op,
+               {"decisions": decisions}, application_id=aid)  # fmt: skip
+        clock.advance(timedelta(days=14, hours=1))  # the domisili window
+        b.call("parent", "PUT", A + "/registration", parent,
+               {"route": "domisili", "choices": npsns[:2]}, application_id=aid)  # fmt: skip
+        b.call("parent", "GET", A, parent, application_id=aid)
+        b.call("parent", "GET", "/v1/admissions/applications", parent)
+        with b.counter.measure() as ops:
+            results_jobs.tick(deps())
+        b.record("job admissions_tick (window open, 1 period)", "system", ops)
+        b.call("parent", "GET", A + "/position", parent, application_id=aid)
+        clock.advance(timedelta(days=4))  # every window closed: the tick requests the run
+        with b.counter.measure() as ops:
+            results_jobs.tick(deps())
+        b.record("job admissions_tick (request final allocation)", "system", ops)
+        message = {"period_id": pid, "run": 1}
+        with b.counter.measure() as ops:
+            results_jobs.allocate(message, deps())
+        b.record("SQS on_allocation_request (1 applicant, 3 schools)", "system", ops)
+        b.call("education_staff", "GET", P + "/allocations/latest", staff, period_id=pid)
+        clock.advance(timedelta(days=1))  # after the announcement
+        with b.counter.measure() as ops:
+            results_jobs.tick(deps())
+        b.record("job admissions_tick (freeze the announced run)", "system", ops)
+        b.call("parent", "GET", A + "/result", parent, application_id=aid)
+        b.call("parent", "POST", A + "/confirm", parent, {}, application_id=aid)
+        b.call("education_staff", "GET", P + "/schools/{npsn}/results.xlsx", staff, period_id=pid,
+               npsn=npsns[0])  # fmt: skip
+        with b.counter.measure() as ops:
+            enrolment_jobs.release(deps())
+        b.record("job admission_release (statistics refresh)", "system", ops)
+        b.call("education_staff", "GET", P + "/statistics", staff, period_id=pid)
+        b.call("public", "GET", "/v1/public/admissions/periods/{period_id}/statistics",
+               period_id=pid)  # fmt: skip
+        b.call("education_staff", "GET", P + "/leftover-seats", staff, period_id=pid)
+    finally:
+        use(None)
+
+
 def _fmt(value: float) -> str:
     return f"{value:g}" if value != int(value) else str(int(value))
 
@@ -429,6 +538,7 @@ def run_flows() -> list[Row]:
                 inside_city(bench, world)
                 cross_boundary(bench, world)
                 revised_then_rejected_and_cancelled(bench, world)
+                ppdb_season(bench, world, keys)
         return list(bench.rows.values())
     finally:
         counter.uninstall()
@@ -442,7 +552,8 @@ def main() -> int:
     requests_made = sum(len(r.samples) for r in rows)
     print("DynamoDB calls per endpoint (chalice.test.Client on an in-process moto server)")
     print("Flows: inside the city draft -> completed; cross-boundary with office review;")
-    print("revision -> resubmit -> reject; draft -> cancel. Counts are per request.\n")
+    print("revision -> resubmit -> reject; draft -> cancel; one PPDB period from config to")
+    print("daftar ulang (jobs measured like requests). Counts are per request.\n")
     print(text)
     print(f"\n{requests_made} requests/messages, {total} DynamoDB calls, Scan total: {scans}")
     return 1 if scans else 0
