@@ -6,18 +6,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from chalicelib.admissions.repository import AdmissionRepository
-from chalicelib.core.audit import AuditLog
 from chalicelib.core.clock import Clock, SystemClock
-from chalicelib.core.notify import PushSender, SnsPushSender
-from chalicelib.core.storage import S3Storage, Storage
-from chalicelib.documents.repository import DocumentRepository
-from chalicelib.notifications.repository import InboxRepository
-from chalicelib.schools.repository import SchoolRepository
-from chalicelib.transfers.repository import TransferRepository
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the repositories are imported when first used, not with every route
+    from chalicelib.admissions.repository import AdmissionRepository
+    from chalicelib.core.audit import AuditLog
+    from chalicelib.core.notify import PushSender
     from chalicelib.core.settings import Settings
+    from chalicelib.core.storage import Storage
+    from chalicelib.documents.repository import DocumentRepository
+    from chalicelib.notifications.repository import InboxRepository
+    from chalicelib.schools.repository import SchoolRepository
+    from chalicelib.transfers.repository import TransferRepository
 
 
 @dataclass
@@ -48,7 +48,9 @@ def use(deps: Deps | None) -> None:
 def _production() -> Deps:
     from chalicelib.admissions.repository import DynamoAdmissionRepository
     from chalicelib.audit.repository import DynamoAuditLog
+    from chalicelib.core.notify import SnsPushSender
     from chalicelib.core.settings import get_settings
+    from chalicelib.core.storage import S3Storage
     from chalicelib.documents.repository import DynamoDocumentRepository
     from chalicelib.notifications.repository import DynamoInboxRepository
     from chalicelib.schools.repository import DynamoSchoolRepository

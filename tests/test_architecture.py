@@ -66,3 +66,20 @@ def test_heavy_libraries_are_imported_lazily() -> None:
             if isinstance(node, ast.ImportFrom) and node.module
         }
         assert not top & {"fpdf", "segno", "openpyxl", "PIL"}, rel(path)
+
+
+def test_importing_the_app_imports_no_feature_code() -> None:
+    """Route and handler modules import their feature (services, repositories, schemas) inside
+    the views, so a Lambda instance pays only for the features it serves (cold start)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, app\nprint('\\n'.join(m for m in sys.modules if m.startswith('chalicelib.')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout.split()
+    heavy = [m for m in out if m.rsplit(".", 1)[-1] in ("repository", "service", "codec")]
+    feature_schemas = [m for m in out if m.endswith(".schemas") and m != "chalicelib.core.schemas"]
+    assert heavy == [] and feature_schemas == []

@@ -8,7 +8,6 @@ from typing import Any
 
 from chalice import Blueprint, Cron, Rate
 
-from chalicelib.admission_enrolment import jobs
 from chalicelib.wiring import deps
 
 bp = Blueprint(__name__)
@@ -20,9 +19,13 @@ RELEASE_SCHEDULE = Rate(15, unit=Rate.MINUTES)
 
 @bp.schedule(REMINDER_SCHEDULE)
 def admission_reminders(event: Any) -> dict[str, Any]:
+    from chalicelib.admission_enrolment import jobs
+
     return asdict(jobs.remind(deps()))
 
 
 @bp.schedule(RELEASE_SCHEDULE)
 def admission_release(event: Any) -> dict[str, Any]:
+    from chalicelib.admission_enrolment import jobs
+
     return asdict(jobs.release(deps()))

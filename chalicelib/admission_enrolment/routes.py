@@ -4,14 +4,6 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.admission_enrolment import queries, seats, service
-from chalicelib.admission_enrolment.schemas import (
-    EnrolmentPublic,
-    LeftoverSchool,
-    LeftoverSeats,
-    PeriodStatistics,
-    SeatsCorrection,
-)
 from chalicelib.core.http import Reply, Req, endpoint
 from chalicelib.core.schemas import ActionInput
 from chalicelib.wiring import deps
@@ -26,11 +18,13 @@ PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}
     "/v1/admissions/applications/{application_id}/confirm",
     "POST",
     body=ActionInput,
-    returns=EnrolmentPublic,
+    returns="chalicelib.admission_enrolment.schemas.EnrolmentPublic",
     summary="Daftar ulang: orang tua, atau operator sekolah penerima di loket, "
     "mengonfirmasi kursi sebelum batas waktu",
 )
 def confirm_enrolment(req: Req, application_id: str) -> Reply:
+    from chalicelib.admission_enrolment import service
+
     body = req.body(ActionInput)
     return Reply(
         service.confirm(
@@ -42,10 +36,12 @@ def confirm_enrolment(req: Req, application_id: str) -> Reply:
 @endpoint(
     bp,
     PERIOD + "/leftover-seats",
-    returns=LeftoverSeats,
+    returns="chalicelib.admission_enrolment.schemas.LeftoverSeats",
     summary="Kursi daftar ulang, yang terkonfirmasi, dan sisa kursi untuk tahap 2 per sekolah",
 )
 def leftover_seats(req: Req, period_id: str) -> Reply:
+    from chalicelib.admission_enrolment import queries
+
     return Reply(queries.leftover(period_id, deps()))
 
 
@@ -53,11 +49,14 @@ def leftover_seats(req: Req, period_id: str) -> Reply:
     bp,
     PERIOD + "/schools/{npsn}/reregistration-seats",
     "PUT",
-    body=SeatsCorrection,
-    returns=LeftoverSchool,
+    body="chalicelib.admission_enrolment.schemas.SeatsCorrection",
+    returns="chalicelib.admission_enrolment.schemas.LeftoverSchool",
     summary="Koreksi kursi daftar ulang sebuah sekolah (Dinas Pendidikan, alasan diaudit)",
 )
 def correct_reregistration_seats(req: Req, period_id: str, npsn: str) -> Reply:
+    from chalicelib.admission_enrolment import seats
+    from chalicelib.admission_enrolment.schemas import SeatsCorrection
+
     body = req.body(SeatsCorrection)
     return Reply(
         seats.correct(
@@ -69,10 +68,12 @@ def correct_reregistration_seats(req: Req, period_id: str, npsn: str) -> Reply:
 @endpoint(
     bp,
     PERIOD + "/statistics",
-    returns=PeriodStatistics,
+    returns="chalicelib.admission_enrolment.schemas.PeriodStatistics",
     summary="Statistik per sekolah dan jalur (operator: sekolahnya sendiri)",
 )
 def period_statistics(req: Req, period_id: str) -> Reply:
+    from chalicelib.admission_enrolment import queries
+
     return Reply(queries.staff_statistics(period_id, req.actor, deps()))
 
 
@@ -80,8 +81,10 @@ def period_statistics(req: Req, period_id: str) -> Reply:
     bp,
     "/v1/public/admissions/periods/{period_id}/statistics",
     public=True,
-    returns=PeriodStatistics,
+    returns="chalicelib.admission_enrolment.schemas.PeriodStatistics",
     summary="Statistik agregat publik (tanpa data pribadi), diperbarui tiap 15 menit",
 )
 def public_period_statistics(req: Req, period_id: str) -> Reply:
+    from chalicelib.admission_enrolment import queries
+
     return Reply(queries.public_statistics(period_id, deps()), headers=PUBLIC_CACHE)

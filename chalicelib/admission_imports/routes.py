@@ -4,13 +4,6 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.admission_imports import service
-from chalicelib.admission_imports.schemas import (
-    PeriodSchoolList,
-    SchoolImportCreate,
-    SchoolImportPublic,
-    SchoolImportTicket,
-)
 from chalicelib.core.http import Reply, Req, endpoint
 from chalicelib.wiring import deps
 
@@ -22,12 +15,15 @@ BASE = "/v1/admissions/periods/{period_id}"
     bp,
     BASE + "/school-imports",
     "POST",
-    body=SchoolImportCreate,
-    returns=SchoolImportTicket,
+    body="chalicelib.admission_imports.schemas.SchoolImportCreate",
+    returns="chalicelib.admission_imports.schemas.SchoolImportTicket",
     status=201,
     summary="Buka impor data sekolah periode (CSV/XLSX lewat presigned POST ke S3)",
 )
 def open_school_import(req: Req, period_id: str) -> Reply:
+    from chalicelib.admission_imports import service
+    from chalicelib.admission_imports.schemas import SchoolImportCreate
+
     body = req.body(SchoolImportCreate)
     return Reply(
         service.open_import(
@@ -40,18 +36,22 @@ def open_school_import(req: Req, period_id: str) -> Reply:
 @endpoint(
     bp,
     BASE + "/school-imports/{import_id}",
-    returns=SchoolImportPublic,
+    returns="chalicelib.admission_imports.schemas.SchoolImportPublic",
     summary="Status dan laporan kesalahan per baris satu impor sekolah",
 )
 def get_school_import(req: Req, period_id: str, import_id: str) -> Reply:
+    from chalicelib.admission_imports import service
+
     return Reply(service.get_import(period_id, import_id, actor=req.actor, deps=deps()))
 
 
 @endpoint(
     bp,
     BASE + "/schools",
-    returns=PeriodSchoolList,
+    returns="chalicelib.admission_imports.schemas.PeriodSchoolList",
     summary="Sekolah yang berlaku pada periode, dengan kursi per jalur",
 )
 def list_period_schools(req: Req, period_id: str) -> Reply:
+    from chalicelib.admission_imports import service
+
     return Reply(service.list_schools(period_id, actor=req.actor, deps=deps()))

@@ -11,8 +11,6 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice import Blueprint, Rate
 from chalice.app import SQSEvent
 
-from chalicelib.admission_results import jobs
-from chalicelib.core.batch import sqs_batch
 from chalicelib.wiring import deps
 
 bp = Blueprint(__name__)
@@ -24,15 +22,21 @@ TICK_SCHEDULE = Rate(5, unit=Rate.MINUTES)
 
 @bp.schedule(TICK_SCHEDULE)
 def admissions_tick(event: Any) -> dict[str, Any]:
+    from chalicelib.admission_results import jobs
+
     return asdict(jobs.tick(deps()))
 
 
 def handle_record(record: SQSRecord) -> None:
+    from chalicelib.admission_results import jobs
+
     message = json.loads(record.body)
     jobs.allocate(message, deps())
 
 
 def process(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    from chalicelib.core.batch import sqs_batch
+
     return sqs_batch(event, handle_record, context)
 
 

@@ -5,15 +5,6 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.admission_results import export, service
-from chalicelib.admission_results.schemas import (
-    AdmissionResultPublic,
-    AllocationQueued,
-    AllocationRequest,
-    AllocationRunPublic,
-    PositionPublic,
-    ResultsExport,
-)
 from chalicelib.core.http import Reply, Req, endpoint
 from chalicelib.wiring import deps
 
@@ -25,11 +16,13 @@ PERIOD = "/v1/admissions/periods/{period_id}"
 @endpoint(
     bp,
     APPS + "/position",
-    returns=PositionPublic,
+    returns="chalicelib.admission_results.schemas.PositionPublic",
     summary="Posisi sementara pendaftar pada peringkat langsung (dari snapshot terakhir)",
     errors=(409,),
 )
 def application_position(req: Req, application_id: str) -> Reply:
+    from chalicelib.admission_results import service
+
     return Reply(
         service.position(application_id, actor=req.actor, deps=deps(), request_id=req.request_id)
     )
@@ -38,11 +31,13 @@ def application_position(req: Req, application_id: str) -> Reply:
 @endpoint(
     bp,
     APPS + "/result",
-    returns=AdmissionResultPublic,
+    returns="chalicelib.admission_results.schemas.AdmissionResultPublic",
     summary="Hasil seleksi dengan penjelasan (setelah pengumuman)",
     errors=(409,),
 )
 def application_result(req: Req, application_id: str) -> Reply:
+    from chalicelib.admission_results import service
+
     return Reply(
         service.result(application_id, actor=req.actor, deps=deps(), request_id=req.request_id)
     )
@@ -52,12 +47,15 @@ def application_result(req: Req, application_id: str) -> Reply:
     bp,
     PERIOD + "/allocations",
     "POST",
-    body=AllocationRequest,
-    returns=AllocationQueued,
+    body="chalicelib.admission_results.schemas.AllocationRequest",
+    returns="chalicelib.admission_results.schemas.AllocationQueued",
     status=202,
     summary="Jalankan (ulang) seleksi akhir setelah semua jalur ditutup, sebelum pengumuman",
 )
 def request_allocation(req: Req, period_id: str) -> Reply:
+    from chalicelib.admission_results import service
+    from chalicelib.admission_results.schemas import AllocationRequest
+
     body = req.body(AllocationRequest)
     queued = service.request_allocation(
         period_id, body, actor=req.actor, deps=deps(), request_id=req.request_id
@@ -68,21 +66,25 @@ def request_allocation(req: Req, period_id: str) -> Reply:
 @endpoint(
     bp,
     PERIOD + "/allocations/latest",
-    returns=AllocationRunPublic,
+    returns="chalicelib.admission_results.schemas.AllocationRunPublic",
     summary="Run seleksi akhir terbaru dan ringkasannya",
 )
 def latest_allocation(req: Req, period_id: str) -> Reply:
+    from chalicelib.admission_results import service
+
     return Reply(service.latest_run(period_id, actor=req.actor, deps=deps()))
 
 
 @endpoint(
     bp,
     PERIOD + "/schools/{npsn}/results.xlsx",
-    returns=ResultsExport,
+    returns="chalicelib.admission_results.schemas.ResultsExport",
     summary="Unduh hasil seleksi satu sekolah (XLSX, tautan sementara)",
     errors=(409,),
 )
 def school_results_xlsx(req: Req, period_id: str, npsn: str) -> Reply:
+    from chalicelib.admission_results import export
+
     return Reply(
         export.export_school(
             period_id, npsn, actor=req.actor, deps=deps(), request_id=req.request_id

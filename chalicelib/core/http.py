@@ -15,6 +15,7 @@ body itself and returns its own ``Reply``.
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,21 +57,45 @@ PAGE_QUERY: dict[str, str] = {
 }
 
 
+ModelRef = type[BaseModel] | str  # a model, or its dotted path (imported only when documented)
+
+
+def resolve_model(ref: ModelRef | None) -> type[BaseModel] | None:
+    if ref is None or isinstance(ref, type):
+        return ref
+    module, _, name = ref.rpartition(".")
+    model = getattr(importlib.import_module(module), name)
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise TypeError(f"{ref} is not a pydantic model")
+    return model
+
+
 @dataclass(frozen=True)
 class RouteDoc:
-    """What one route declares about itself, for the OpenAPI document (chalicelib.openapi)."""
+    """What one route declares about itself, for the OpenAPI document (chalicelib.openapi).
+
+    Models may be given as dotted paths, so that declaring a route does not import the feature's
+    schemas: a Lambda instance imports a feature only when one of its routes is called."""
 
     method: str
     path: str
     view: str
     module: str
     public: bool
-    body: type[BaseModel] | None
-    returns: type[BaseModel] | None
+    body_ref: ModelRef | None
+    returns_ref: ModelRef | None
     status: int
     summary: str
     query: dict[str, str]
     errors: tuple[int, ...] = ()
+
+    @property
+    def body(self) -> type[BaseModel] | None:
+        return resolve_model(self.body_ref)
+
+    @property
+    def returns(self) -> type[BaseModel] | None:
+        return resolve_model(self.returns_ref)
 
 
 ROUTE_DOCS: dict[tuple[str, str], RouteDoc] = {}
@@ -238,8 +263,8 @@ def endpoint(
     method: str = "GET",
     *,
     public: bool = False,
-    body: type[BaseModel] | None = None,
-    returns: type[BaseModel] | None = None,
+    body: ModelRef | None = None,
+    returns: ModelRef | None = None,
     status: int = 200,
     summary: str = "",
     query: dict[str, str] | None = None,
@@ -259,8 +284,8 @@ def endpoint(
             view=view.__name__,
             module=view.__module__,
             public=public,
-            body=body,
-            returns=returns,
+            body_ref=body,
+            returns_ref=returns,
             status=status,
             summary=summary,
             query=dict(query or {}),

@@ -14,11 +14,6 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from chalice import Blueprint
 from chalice.app import SQSEvent
 
-from chalicelib.admission_imports import service as school_imports
-from chalicelib.core.batch import sqs_batch
-from chalicelib.core.clock import parse_utc
-from chalicelib.core.observability import count, logger
-from chalicelib.documents.service import settle_upload
 from chalicelib.wiring import deps
 
 bp = Blueprint(__name__)
@@ -26,6 +21,11 @@ UPLOADS_QUEUE = "tl-edu-uploads"
 
 
 def handle_record(record: SQSRecord) -> None:
+    from chalicelib.admission_imports import service as school_imports
+    from chalicelib.core.clock import parse_utc
+    from chalicelib.core.observability import count, logger
+    from chalicelib.documents.service import settle_upload
+
     message = json.loads(record.body)
     for item in message.get("Records", []):  # s3:TestEvent has none
         if not str(item.get("eventName", "")).startswith("ObjectCreated"):
@@ -47,6 +47,8 @@ def handle_record(record: SQSRecord) -> None:
 
 
 def process(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    from chalicelib.core.batch import sqs_batch
+
     return sqs_batch(event, handle_record, context)
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib.core.http import PAGE_QUERY, Reply, Req, endpoint
-from chalicelib.schools import service
-from chalicelib.schools.schemas import SchoolPage, SchoolPublic, SeatsList, SeatsPublic, SeatsUpdate
 from chalicelib.wiring import deps
 
 bp = Blueprint(__name__)
@@ -15,21 +13,37 @@ bp = Blueprint(__name__)
 @endpoint(
     bp,
     "/v1/schools",
-    returns=SchoolPage,
+    returns="chalicelib.schools.schemas.SchoolPage",
     summary="Daftar sekolah satu kabupaten/kota",
     query={"kabkota": "Kode kabupaten/kota 4 angka (bawaan 3671, Kota Tangerang).", **PAGE_QUERY},
 )
 def list_schools(req: Req) -> Reply:
+    from chalicelib.schools import service
+
     return Reply(service.list_schools(req.query, deps()))
 
 
-@endpoint(bp, "/v1/schools/{npsn}", returns=SchoolPublic, summary="Rincian satu sekolah")
+@endpoint(
+    bp,
+    "/v1/schools/{npsn}",
+    returns="chalicelib.schools.schemas.SchoolPublic",
+    summary="Rincian satu sekolah",
+)
 def get_school(req: Req, npsn: str) -> Reply:
+    from chalicelib.schools import service
+
     return Reply(service.get_school(npsn, deps()))
 
 
-@endpoint(bp, "/v1/schools/{npsn}/seats", returns=SeatsList, summary="Kursi kosong per kelas")
+@endpoint(
+    bp,
+    "/v1/schools/{npsn}/seats",
+    returns="chalicelib.schools.schemas.SeatsList",
+    summary="Kursi kosong per kelas",
+)
 def list_seats(req: Req, npsn: str) -> Reply:
+    from chalicelib.schools import service
+
     return Reply(service.list_seats(npsn, deps()))
 
 
@@ -37,11 +51,14 @@ def list_seats(req: Req, npsn: str) -> Reply:
     bp,
     "/v1/schools/{npsn}/seats/{grade}",
     "PUT",
-    body=SeatsUpdate,
-    returns=SeatsPublic,
+    body="chalicelib.schools.schemas.SeatsUpdate",
+    returns="chalicelib.schools.schemas.SeatsPublic",
     summary="Nyatakan kursi kosong satu kelas",
 )
 def declare_seats(req: Req, npsn: str, grade: str) -> Reply:
+    from chalicelib.schools import service
+    from chalicelib.schools.schemas import SeatsUpdate
+
     body = req.body(SeatsUpdate)
     return Reply(
         service.declare_seats(

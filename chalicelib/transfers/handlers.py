@@ -7,7 +7,6 @@ from typing import Any
 
 from chalice import Blueprint, Cron
 
-from chalicelib.transfers import reminders
 from chalicelib.wiring import deps
 
 bp = Blueprint(__name__)
@@ -18,4 +17,6 @@ REMINDER_SCHEDULE = Cron(0, 0, "*", "*", "?", "*")
 
 @bp.schedule(REMINDER_SCHEDULE)
 def transfer_reminders(event: Any) -> dict[str, int]:
+    from chalicelib.transfers import reminders
+
     return asdict(reminders.run(deps()))

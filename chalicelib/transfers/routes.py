@@ -6,19 +6,7 @@ from chalice import Blueprint
 
 from chalicelib.core.http import PAGE_QUERY, Reply, Req, endpoint
 from chalicelib.core.schemas import ActionInput
-from chalicelib.documents.schemas import DocumentList, DownloadPublic, UploadCreate, UploadPublic
-from chalicelib.transfers import attachments, letter_files, presenters, queries, service
 from chalicelib.transfers.domain import Action
-from chalicelib.transfers.schemas import (
-    AuditPage,
-    LetterDownload,
-    LetterVerification,
-    Timeline,
-    TransferCreate,
-    TransferPage,
-    TransferPublic,
-    TransferUpdate,
-)
 from chalicelib.wiring import deps
 
 bp = Blueprint(__name__)
@@ -41,12 +29,15 @@ ACTION_SUMMARIES = {
     bp,
     BASE,
     "POST",
-    body=TransferCreate,
-    returns=TransferPublic,
+    body="chalicelib.transfers.schemas.TransferCreate",
+    returns="chalicelib.transfers.schemas.TransferPublic",
     status=201,
     summary="Buat draf permohonan pindah sekolah",
 )
 def create_transfer(req: Req) -> Reply:
+    from chalicelib.transfers import service
+    from chalicelib.transfers.schemas import TransferCreate
+
     body = req.body(TransferCreate)
     return Reply(service.create(body, actor=req.actor, deps=deps(), request_id=req.request_id), 201)
 
@@ -54,7 +45,7 @@ def create_transfer(req: Req) -> Reply:
 @endpoint(
     bp,
     BASE,
-    returns=TransferPage,
+    returns="chalicelib.transfers.schemas.TransferPage",
     summary="Daftar permohonan yang boleh dilihat pemanggil",
     query={
         **SIDE,
@@ -64,6 +55,8 @@ def create_transfer(req: Req) -> Reply:
     },
 )
 def list_transfers(req: Req) -> Reply:
+    from chalicelib.transfers import queries
+
     return Reply(
         queries.list_transfers(req.query, actor=req.actor, deps=deps(), request_id=req.request_id)
     )
@@ -72,18 +65,27 @@ def list_transfers(req: Req) -> Reply:
 @endpoint(
     bp,
     "/v1/worklist",
-    returns=TransferPage,
+    returns="chalicelib.transfers.schemas.TransferPage",
     summary="Antrean kerja sekolah atau Dinas Pendidikan",
     query={**SIDE, **PAGE_QUERY},
 )
 def worklist(req: Req) -> Reply:
+    from chalicelib.transfers import queries
+
     return Reply(
         queries.worklist(req.query, actor=req.actor, deps=deps(), request_id=req.request_id)
     )
 
 
-@endpoint(bp, BASE + "/{transfer_id}", returns=TransferPublic, summary="Rincian satu permohonan")
+@endpoint(
+    bp,
+    BASE + "/{transfer_id}",
+    returns="chalicelib.transfers.schemas.TransferPublic",
+    summary="Rincian satu permohonan",
+)
 def get_transfer(req: Req, transfer_id: str) -> Reply:
+    from chalicelib.transfers import service
+
     return Reply(service.get(transfer_id, actor=req.actor, deps=deps(), request_id=req.request_id))
 
 
@@ -91,11 +93,14 @@ def get_transfer(req: Req, transfer_id: str) -> Reply:
     bp,
     BASE + "/{transfer_id}",
     "PATCH",
-    body=TransferUpdate,
-    returns=TransferPublic,
+    body="chalicelib.transfers.schemas.TransferUpdate",
+    returns="chalicelib.transfers.schemas.TransferPublic",
     summary="Ubah draf atau permohonan yang perlu perbaikan",
 )
 def update_transfer(req: Req, transfer_id: str) -> Reply:
+    from chalicelib.transfers import service
+    from chalicelib.transfers.schemas import TransferUpdate
+
     body = req.body(TransferUpdate)
     return Reply(
         service.update(transfer_id, body, actor=req.actor, deps=deps(), request_id=req.request_id)
@@ -103,9 +108,14 @@ def update_transfer(req: Req, transfer_id: str) -> Reply:
 
 
 @endpoint(
-    bp, BASE + "/{transfer_id}/timeline", returns=Timeline, summary="Riwayat status permohonan"
+    bp,
+    BASE + "/{transfer_id}/timeline",
+    returns="chalicelib.transfers.schemas.Timeline",
+    summary="Riwayat status permohonan",
 )
 def get_timeline(req: Req, transfer_id: str) -> Reply:
+    from chalicelib.transfers import presenters, service
+
     transfer = service.load(transfer_id, req.actor, deps(), req.request_id)
     return Reply(presenters.timeline(transfer))
 
@@ -114,6 +124,8 @@ def _action_route(action: Action) -> None:
     path = BASE + "/{transfer_id}/" + action.value.replace("_", "-")
 
     def view(req: Req, transfer_id: str) -> Reply:
+        from chalicelib.transfers import service
+
         body = req.body(ActionInput)
         return Reply(
             service.act(
@@ -133,7 +145,7 @@ def _action_route(action: Action) -> None:
         path,
         "POST",
         body=ActionInput,
-        returns=TransferPublic,
+        returns="chalicelib.transfers.schemas.TransferPublic",
         summary=ACTION_SUMMARIES[action],
     )(view)
 
@@ -146,12 +158,15 @@ for _action in Action:
     bp,
     BASE + "/{transfer_id}/documents",
     "POST",
-    body=UploadCreate,
-    returns=UploadPublic,
+    body="chalicelib.documents.schemas.UploadCreate",
+    returns="chalicelib.documents.schemas.UploadPublic",
     status=201,
     summary="Buka unggahan dokumen (presigned POST ke S3)",
 )
 def open_upload(req: Req, transfer_id: str) -> Reply:
+    from chalicelib.documents.schemas import UploadCreate
+    from chalicelib.transfers import attachments
+
     body = req.body(UploadCreate)
     return Reply(
         attachments.open_upload(
@@ -169,10 +184,12 @@ def open_upload(req: Req, transfer_id: str) -> Reply:
 @endpoint(
     bp,
     BASE + "/{transfer_id}/documents",
-    returns=DocumentList,
+    returns="chalicelib.documents.schemas.DocumentList",
     summary="Daftar dokumen permohonan",
 )
 def list_documents(req: Req, transfer_id: str) -> Reply:
+    from chalicelib.transfers import attachments
+
     return Reply(
         attachments.list_documents(
             transfer_id, actor=req.actor, deps=deps(), request_id=req.request_id
@@ -183,10 +200,12 @@ def list_documents(req: Req, transfer_id: str) -> Reply:
 @endpoint(
     bp,
     BASE + "/{transfer_id}/documents/{document_id}/download",
-    returns=DownloadPublic,
+    returns="chalicelib.documents.schemas.DownloadPublic",
     summary="Tautan unduh sementara untuk dokumen yang bersih",
 )
 def download_document(req: Req, transfer_id: str, document_id: str) -> Reply:
+    from chalicelib.transfers import attachments
+
     return Reply(
         attachments.download(
             transfer_id, document_id, actor=req.actor, deps=deps(), request_id=req.request_id
@@ -197,10 +216,12 @@ def download_document(req: Req, transfer_id: str, document_id: str) -> Reply:
 @endpoint(
     bp,
     BASE + "/{transfer_id}/letter",
-    returns=LetterDownload,
+    returns="chalicelib.transfers.schemas.LetterDownload",
     summary="Tautan unduh surat rekomendasi pindah",
 )
 def download_letter(req: Req, transfer_id: str) -> Reply:
+    from chalicelib.transfers import letter_files, service
+
     transfer = service.load(transfer_id, req.actor, deps(), req.request_id)
     return Reply(letter_files.download(transfer, deps()))
 
@@ -210,10 +231,12 @@ def download_letter(req: Req, transfer_id: str) -> Reply:
     BASE + "/{transfer_id}/letter/revoke",
     "POST",
     body=ActionInput,
-    returns=LetterVerification,
+    returns="chalicelib.transfers.schemas.LetterVerification",
     summary="Cabut surat rekomendasi (alasan wajib)",
 )
 def revoke_letter(req: Req, transfer_id: str) -> Reply:
+    from chalicelib.transfers import letter_files, service
+
     body = req.body(ActionInput)
     transfer = service.load(transfer_id, req.actor, deps(), req.request_id)
     return Reply(letter_files.revoke(transfer, body.reason, req.actor, deps(), req.request_id))
@@ -223,19 +246,23 @@ def revoke_letter(req: Req, transfer_id: str) -> Reply:
     bp,
     "/v1/public/letters/{code}",
     public=True,
-    returns=LetterVerification,
+    returns="chalicelib.transfers.schemas.LetterVerification",
     summary="Verifikasi publik surat rekomendasi dari kode QR",
 )
 def verify_letter(req: Req, code: str) -> Reply:
+    from chalicelib.transfers import letter_files
+
     return Reply(letter_files.verify(code, deps()))
 
 
 @endpoint(
     bp,
     BASE + "/{transfer_id}/audit",
-    returns=AuditPage,
+    returns="chalicelib.transfers.schemas.AuditPage",
     summary="Jejak audit permohonan",
     query=PAGE_QUERY,
 )
 def transfer_audit(req: Req, transfer_id: str) -> Reply:
+    from chalicelib.transfers import service
+
     return Reply(service.audit_trail(transfer_id, req.query, deps()))
