@@ -6,7 +6,9 @@ has opened and is not announced-and-closed, and for each:
 1. publishes the live snapshots of its open (or just closed) routes (``snapshots.publish``);
 2. requests the final allocation once every window has closed (``final.request_if_due``);
 3. otherwise freezes the announced run from the first announcement time
-   (``final.freeze_if_due``).
+   (``final.freeze_if_due``);
+4. otherwise, for each route whose announcement time has come, queues the push of the results
+   to its families (``announce.request_if_due``).
 
 At most one period save per period per tick. A failure in one period does not stop the others;
 the tick raises at the end so the invocation is reported as failed (alarm), and the next tick
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from chalicelib.admission_results import final, snapshots
+from chalicelib.admission_results import announce, final, snapshots
 from chalicelib.admissions.records import PeriodRecord
 from chalicelib.core.observability import logger
 from chalicelib.wiring import Deps
@@ -33,6 +35,7 @@ class TickRun:
     snapshots: int = 0
     allocations_requested: int = 0
     announced: int = 0
+    announcements: int = 0  # routes whose families are being told (one message per route)
     errors: int = 0
 
 
@@ -54,7 +57,8 @@ def _needs_attention(period: PeriodRecord, now: datetime) -> bool:
     if not period.config.routes or now < period.first_opening:
         return False
     done = period.announced_run is not None
-    return not (done and now >= period.last_closing + snapshots.JUST_CLOSED)
+    told = {r.id for r in period.config.routes} <= set(period.notified_routes)
+    return not (done and told and now >= period.last_closing + snapshots.JUST_CLOSED)
 
 
 def tick(deps: Deps) -> TickRun:
@@ -71,6 +75,8 @@ def tick(deps: Deps) -> TickRun:
                 run.allocations_requested += 1
             elif final.freeze_if_due(deps, period, now):
                 run.announced += 1
+            else:
+                run.announcements += announce.request_if_due(deps, period, now)
         except Exception:  # noqa: BLE001 - one period must not stop the others; re-raised below
             run.errors += 1
             failed.append(period.id)
@@ -83,5 +89,8 @@ def tick(deps: Deps) -> TickRun:
 
 
 def allocate(message: dict[str, Any], deps: Deps) -> str:
-    """The SQS worker: one final allocation run (see ``final``)."""
+    """The SQS worker: one final allocation run (see ``final``), or the result notifications of
+    one announced route (see ``announce``)."""
+    if message.get("kind") == announce.KIND:
+        return f"announced {announce.notify(message, deps)}"
     return final.allocate(message, deps)

@@ -94,6 +94,7 @@ def dump_period(p: PeriodRecord) -> J:
         "allocation_requested": p.allocation_requested,
         "announced_run": p.announced_run,
         "released_at": _t(p.released_at),
+        "notified_routes": list(p.notified_routes),
     }
 
 
@@ -123,6 +124,7 @@ def load_period(d: J, version: int) -> PeriodRecord:
         allocation_requested=int(d.get("allocation_requested", 0)),
         announced_run=d.get("announced_run"),
         released_at=_pt(d.get("released_at")),
+        notified_routes=tuple(d.get("notified_routes", ())),
         version=version,
     )
 

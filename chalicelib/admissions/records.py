@@ -28,6 +28,7 @@ class PeriodRecord:
     allocation_requested: int = 0  # latest requested run
     announced_run: int | None = None  # frozen once the first announcement time passed
     released_at: datetime | None = None  # unconfirmed seats released (tahap 2 may start)
+    notified_routes: tuple[str, ...] = ()  # routes whose families were told the result is out
     version: int = 0
 
     @property

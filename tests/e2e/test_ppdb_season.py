@@ -386,6 +386,12 @@ def test_a_whole_season(season: Season) -> None:  # noqa: PLR0915 - one story, t
 
     s.at(s.c0 + timedelta(days=5, hours=12, minutes=1))
     s.job("admissions_tick")  # freezes the announced run
+    s.job("admissions_tick")  # queues the result push of every announced route
+    told = wait_for("the result notifications", lambda: [
+        n for n in s.as_(a0.token).call("GET", "/v1/notifications")["items"]
+        if n["kind"] == "ppdb.result"
+    ])  # fmt: skip
+    assert a0.name in told[0]["body"]
     results = {a.id: s.as_(a.token).call("GET", f"/v1/admissions/applications/{a.id}/result")
                for a in people}  # fmt: skip
     admitted = {aid: r["school"]["npsn"] for aid, r in results.items() if r["admitted"]}
