@@ -31,13 +31,12 @@ THREADS = 8
 
 
 def due_routes(period: PeriodRecord, now: datetime) -> list[Route]:
-    if period.announced_run is None:
+    """Routes covered by the announced run whose announcement time has come, not yet told
+    (waits while a newer run is pending, so a route is told with its final results)."""
+    if period.announced_run is None or period.announced_run != period.allocation_requested:
         return []
-    return [
-        r
-        for r in period.config.routes
-        if r.announce_at <= now and r.id not in period.notified_routes
-    ]
+    covered = period.config.routes[: period.allocation_routes]
+    return [r for r in covered if r.announce_at <= now and r.id not in period.notified_routes]
 
 
 def request_if_due(deps: Deps, period: PeriodRecord, now: datetime) -> int:
@@ -88,7 +87,7 @@ def notify(message: dict[str, Any], deps: Deps) -> int:
     period = deps.admissions.get_period(str(message.get("period_id", "")))
     routes = period.config.routes if period else ()
     route = next((r for r in routes if r.id == message.get("route")), None)
-    if period is None or route is None or period.announced_run != message.get("run"):
+    if period is None or route is None or period.announced_run is None:
         logger().warning(
             "announcement for an unknown or changed run", extra={"keys": list(message)}
         )
@@ -99,7 +98,7 @@ def notify(message: dict[str, Any], deps: Deps) -> int:
     apps = [
         a
         for a in deps.admissions.registered(period.id, route.id)
-        if a.outcome is not None and a.outcome.run == period.announced_run
+        if a.outcome is not None and a.outcome.run <= period.announced_run
     ]
 
     def one(app: Application) -> bool:

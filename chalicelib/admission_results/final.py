@@ -1,28 +1,33 @@
-"""The final allocation: requesting a run, the worker that computes and stores it, and freezing
-the announced run.
+"""The final allocation: requesting a run, the worker that computes and stores it, and announcing.
 
-Life of a run (``PeriodRecord``: ``allocation_requested`` n, ``allocation_run`` latest done,
-``announced_run`` frozen):
+Routes close one after the other (Kota Tangerang: afirmasi, then domisili, ...) and each is
+announced on its own day, so a run covers the CLOSED PREFIX of the period's routes: the routes,
+in the period's order, whose windows have all closed. Spillover only flows to later routes, so a
+prefix's results do not depend on what comes after it; a later run recomputes the prefix from the
+same (locked) registrations and finds the same results, and never rewrites an announced route.
 
-1. **Request.** The tick (every window closed and nothing requested yet) or education staff
-   (``POST .../allocations``; refused while a window is open and once announced) CLAIM the next
-   run number with one conditional save of the period, then send ``{"period_id", "run"}`` to the
-   allocations queue. Claim-then-send: a lost send is re-sent by the next tick (requested run
-   without a run record); a duplicate message is harmless.
+Life of a run (``PeriodRecord``: ``allocation_requested`` n covering ``allocation_routes`` k,
+``allocation_run`` latest done, ``announced_run`` latest shown):
+
+1. **Request.** The tick (the closed prefix grew past what was requested) or education staff
+   (``POST .../allocations``; a re-run of the closed prefix before its routes are announced)
+   CLAIM the next run number with one conditional save of the period, then send
+   ``{"period_id", "run", "routes": k}`` to the allocations queue. Claim-then-send: a lost send
+   is re-sent by the next tick (requested run without a run record); a duplicate is harmless.
 2. **Worker.** ``create_run`` is conditional: a duplicate message for a run that is done is a
    no-op, one for a run still ``running`` (a redelivery after a crash) resumes it. A run lower
    than the period's latest request is superseded (no-op). The result JSON (assignments, ranks,
    cutoffs, seats) is written once to ``allocations/<pid>/run-<n:06d>.json`` on the private
    documents bucket and never overwritten (a resumed run reads it back), with a small
    ``run-<n:06d>.schools.json`` (names, seats after spillover) the result endpoint caches.
-   Every registered application then gets its Outcome and status admitted / not_admitted in one
-   transaction each (with an audit entry); applications already carrying this run (or a later
-   one), confirmed or released are skipped, so a redelivery finishes what a crash left. Daftar
-   ulang counters are set to each school's total seats; the run is saved done and
-   ``allocation_run`` = n.
-3. **Freeze.** From the first announcement time, the tick sets ``announced_run`` =
-   ``allocation_run`` once the latest requested run is done (never while a re-run is pending);
-   from then on re-runs are refused and results are shown.
+   Every registration of the prefix then gets its Outcome and status admitted / not_admitted in
+   one transaction each (with an audit entry); applications already carrying this run (or a
+   later one), confirmed, released, or of a route already announced are skipped, so a
+   redelivery finishes what a crash left and an announced result never changes. Daftar ulang
+   counters are set to each school's total seats; the run is saved done, ``allocation_run`` = n.
+3. **Announce.** When a route covered by the latest finished run reaches its announcement time
+   (and no newer run is pending), the tick sets ``announced_run`` to that run; each route's
+   results are shown from its own announcement time.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from chalicelib.admission_results.snapshots import registrations
 from chalicelib.admissions import periods
 from chalicelib.admissions import service as applications
 from chalicelib.admissions.application import Application, AppStatus, Outcome
+from chalicelib.admissions.domain import Route
 from chalicelib.admissions.records import AllocationRun, PeriodRecord, PeriodSchool, SeatCounter
 from chalicelib.admissions.repository import AppChange
 from chalicelib.core.audit import AuditEntry
@@ -81,32 +87,38 @@ def _system_entry(subject: str, action: str, at: datetime, detail: str = "") -> 
 # -- requests ---------------------------------------------------------------------------------
 
 
-def claim_and_send(deps: Deps, period: PeriodRecord, audit: AuditEntry, requested_by: str) -> int:
-    """Claim the next run number (conditional save; Conflict on a race) and queue it."""
+def claim_and_send(
+    deps: Deps, period: PeriodRecord, audit: AuditEntry, requested_by: str, routes: int
+) -> int:
+    """Claim the next run number for the first ``routes`` routes (conditional save; Conflict on
+    a race) and queue it."""
     n = period.allocation_requested + 1
-    detail = f"run {n}" + (f": {audit.detail}" if audit.detail else "")
+    detail = f"run {n} ({routes} jalur)" + (f": {audit.detail}" if audit.detail else "")
     deps.admissions.save_period(
-        replace(period, allocation_requested=n), period.version, [replace(audit, detail=detail)]
+        replace(period, allocation_requested=n, allocation_routes=routes),
+        period.version,
+        [replace(audit, detail=detail)],
     )
     send_allocation_request(
         deps.settings.allocations_queue_name,
-        {"period_id": period.id, "run": n, "requested_by": requested_by},
+        {"period_id": period.id, "run": n, "routes": routes, "requested_by": requested_by},
     )
     logger().info("allocation requested", extra={"period_id": period.id, "run": n})
     return n
 
 
 def request_if_due(deps: Deps, period: PeriodRecord, now: datetime) -> bool:
-    """The tick's part: the first run once every window closed, or a re-send of a lost one."""
-    if period.announced_run is not None or now < period.last_closing:
+    """The tick's part: a run whenever the closed prefix grows, or a re-send of a lost one."""
+    k = period.closed_prefix(now)
+    if k == 0:
         return False
     if period.schools_import is None:
         logger().warning("period closed without schools", extra={"period_id": period.id})
         return False
-    if period.allocation_requested == 0:
+    if k > period.allocation_routes:
         entry = _system_entry(period_subject(period.id), "allocation_request", now)
         try:
-            claim_and_send(deps, period, entry, "system")
+            claim_and_send(deps, period, entry, "system", k)
         except Conflict:
             return False  # someone else claimed it; the next tick looks again
         return True
@@ -114,20 +126,23 @@ def request_if_due(deps: Deps, period: PeriodRecord, now: datetime) -> bool:
     if n > period.allocation_run and deps.admissions.get_run(period.id, n) is None:
         send_allocation_request(
             deps.settings.allocations_queue_name,
-            {"period_id": period.id, "run": n, "requested_by": "system"},
-        )
+            {"period_id": period.id, "run": n, "routes": period.allocation_routes,
+             "requested_by": "system"},
+        )  # fmt: skip
         logger().info("allocation request re-sent", extra={"period_id": period.id, "run": n})
         return True
     return False
 
 
 def freeze_if_due(deps: Deps, period: PeriodRecord, now: datetime) -> bool:
-    """From the first announcement time, the latest completed run becomes the announced one."""
+    """When a route covered by the latest finished run reaches its announcement time (and no
+    newer run is pending), that run becomes the announced one."""
+    covered = period.config.routes[: period.allocation_routes]
     if (
-        period.announced_run is not None
-        or period.allocation_run <= 0
+        period.allocation_run <= 0
+        or period.announced_run == period.allocation_run
         or period.allocation_requested != period.allocation_run
-        or now < period.first_announcement
+        or not any(r.announce_at <= now for r in covered)
     ):
         return False
     entry = _system_entry(
@@ -159,8 +174,6 @@ def _gate(message: dict[str, Any], deps: Deps) -> tuple[str, PeriodRecord | None
     if period is None:
         logger().warning("allocation for an unknown period", extra={"period_id": pid})
         return "unknown_period", None, n
-    if period.announced_run is not None:
-        return "frozen", None, n
     if n < period.allocation_requested:
         return "superseded", None, n
     if n > period.allocation_requested or n < 1 or period.schools_import is None:
@@ -184,8 +197,10 @@ def allocate(message: dict[str, Any], deps: Deps) -> str:
             return "duplicate"
         run = existing or run
     schools = deps.admissions.schools(pid, period.schools_import)
-    apps = {a.id: a for a in registrations(deps, period)}
-    inst = domain.build_instance(period.config, schools, apps.values())
+    k = int(message.get("routes") or len(period.config.routes))
+    prefix = replace(period, config=period.prefix_config(k))
+    apps = {a.id: a for a in registrations(deps, prefix)}
+    inst = domain.build_instance(prefix.config, schools, apps.values())
     if inst.problems:
         raise AllocationFailed(
             f"{len(inst.problems)} registrations cannot be ranked, e.g. {inst.problems[:3]}"
@@ -194,10 +209,11 @@ def allocate(message: dict[str, Any], deps: Deps) -> str:
     # (SQS is at-least-once) would write byte-identical documents
     result = _stored_result(deps, period, n, inst, schools, run.requested_at)
     latest = deps.admissions.get_period(pid)
-    if latest is None or latest.announced_run is not None or latest.allocation_requested > n:
+    if latest is None or latest.allocation_requested > n:
         deps.admissions.save_run(replace(run, status="superseded", finished_at=deps.clock.now()))
         return "superseded"
-    written = _commit_outcomes(deps, inst, result, apps, n, now)
+    shown = {r.id for r in announced_routes(latest, now)}
+    written = _commit_outcomes(deps, inst, result, apps, n, now, shown)
     for school in schools:
         deps.admissions.put_seat_counter(
             SeatCounter(pid, school.npsn, sum(max(int(v), 0) for v in school.seats.values()), 0)
@@ -265,6 +281,13 @@ def _stored_result(
     return dict(result)
 
 
+def announced_routes(period: PeriodRecord, now: datetime) -> list[Route]:
+    """Routes whose results are shown: announced run set and their announcement time passed."""
+    if period.announced_run is None:
+        return []
+    return [r for r in period.config.routes if r.announce_at <= now]
+
+
 def _commit_outcomes(
     deps: Deps,
     inst: domain.Instance,
@@ -272,11 +295,13 @@ def _commit_outcomes(
     apps: dict[str, Application],
     n: int,
     now: datetime,
+    shown: set[str],
 ) -> int:
     def one(aid: str) -> bool:
-        return _commit_one(
-            deps, apps[aid], domain.outcome(inst, result, inst.candidates[aid], n), now
-        )
+        app = apps[aid]
+        if app.registration is not None and app.registration.route in shown:
+            return False  # an announced result never changes
+        return _commit_one(deps, app, domain.outcome(inst, result, inst.candidates[aid], n), now)
 
     with ThreadPoolExecutor(max_workers=COMMIT_THREADS) as pool:
         return sum(pool.map(one, list(inst.candidates)))

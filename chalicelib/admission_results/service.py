@@ -171,14 +171,18 @@ def request_allocation(
     """Education staff ask for a (re-)run of the final allocation."""
     period = load_period(period_id, deps)
     now = deps.clock.now()
-    if now < period.last_closing:
+    k = period.closed_prefix(now)
+    first = period.config.routes[0] if period.config.routes else None
+    if k == 0 or first is None:
+        at = first.closes_at if first is not None else now
         raise Conflict(
             "window_open",
-            "Seleksi akhir hanya dapat dijalankan setelah semua jalur pendaftaran ditutup "
-            f"({wib_text(period.last_closing)}).",
-            closes_at=iso_utc(period.last_closing),
+            "Seleksi akhir hanya dapat dijalankan untuk jalur yang pendaftarannya sudah ditutup "
+            f"(jalur pertama ditutup {wib_text(at)}).",
+            closes_at=iso_utc(at),
         )
-    if period.announced_run is not None:
+    shown = {r.id for r in final.announced_routes(period, now)}
+    if all(r.id in shown for r in period.config.routes[:k]):
         raise Conflict(
             "already_announced",
             f"Hasil seleksi (run {period.announced_run}) sudah diumumkan dan tidak dapat diubah.",
@@ -193,7 +197,7 @@ def request_allocation(
         detail=body.reason,
         request_id=request_id,
     )
-    n = final.claim_and_send(deps, period, entry, actor.sub)
+    n = final.claim_and_send(deps, period, entry, actor.sub, k)
     return AllocationQueued(period_id=period.id, run=n, status="queued")
 
 

@@ -92,6 +92,7 @@ def dump_period(p: PeriodRecord) -> J:
         "school_count": p.school_count,
         "allocation_run": p.allocation_run,
         "allocation_requested": p.allocation_requested,
+        "allocation_routes": p.allocation_routes,
         "announced_run": p.announced_run,
         "released_at": _t(p.released_at),
         "notified_routes": list(p.notified_routes),
@@ -122,6 +123,9 @@ def load_period(d: J, version: int) -> PeriodRecord:
         school_count=int(d.get("school_count", 0)),
         allocation_run=int(d.get("allocation_run", 0)),
         allocation_requested=int(d.get("allocation_requested", 0)),
+        allocation_routes=int(
+            d.get("allocation_routes", len(d["routes"]) if d.get("allocation_requested") else 0)
+        ),
         announced_run=d.get("announced_run"),
         released_at=_pt(d.get("released_at")),
         notified_routes=tuple(d.get("notified_routes", ())),

@@ -26,10 +26,30 @@ class PeriodRecord:
     school_count: int = 0
     allocation_run: int = 0  # latest completed final allocation run (0: none)
     allocation_requested: int = 0  # latest requested run
+    allocation_routes: int = 0  # how many leading routes the latest requested run covers
     announced_run: int | None = None  # frozen once the first announcement time passed
     released_at: datetime | None = None  # unconfirmed seats released (tahap 2 may start)
     notified_routes: tuple[str, ...] = ()  # routes whose families were told the result is out
     version: int = 0
+
+    def closed_prefix(self, now: datetime) -> int:
+        """How many routes, in the period's order, have closed one after the other by ``now``:
+        their results are final (spillover only flows to later routes)."""
+        k = 0
+        for route in self.config.routes:
+            if now < route.closes_at:
+                break
+            k += 1
+        return k
+
+    def prefix_config(self, k: int) -> Period:
+        """The period cut to its first ``k`` routes (spillover past them is left for later)."""
+        from dataclasses import replace
+
+        kept = self.config.routes[:k]
+        ids = {r.id for r in kept}
+        routes = tuple(r if r.spill_to in ids else replace(r, spill_to=None) for r in kept)
+        return replace(self.config, routes=routes)
 
     @property
     def first_opening(self) -> datetime:

@@ -10,7 +10,8 @@ Rules (decided where the issue is silent, also in the README):
 - A change takes a NEW registration number: ``registration_seq`` ranks the time of the final
   choice, so a late change cannot keep an early place.
 - Moving to another route is possible only while both windows are open. After a window closes
-  the registration is locked.
+  the registration is locked, except for a child NOT admitted in an announced route: it may
+  register in a later route whose window is open (the earlier result stays in the audit trail).
 - Ranking attributes are derived here, never taken from the client: age in days on 1 July of
   the school year, rapor average, registration number; per choice the haversine distance, the
   Kota Tangerang domicile score and the afirmasi zone score. The home's zone (wilayah) is the
@@ -45,7 +46,7 @@ from chalicelib.core.principal import Principal
 from chalicelib.core.schemas import wib_text
 from chalicelib.wiring import Deps
 
-REGISTRABLE = frozenset({AppStatus.VERIFIED, AppStatus.REGISTERED})
+REGISTRABLE = frozenset({AppStatus.VERIFIED, AppStatus.REGISTERED, AppStatus.NOT_ADMITTED})
 
 
 def derive(
@@ -99,6 +100,16 @@ def _open_route(app: Application, period: PeriodRecord, route_id: str, now: date
             current_status=app.status.value,
         )
     previous = app.registration
+    if app.status is AppStatus.NOT_ADMITTED:
+        # Not admitted in an announced route: the child may try a later route (Kota Tangerang's
+        # routes run one after the other for this reason).
+        if previous is not None and previous.route == route.id:
+            raise Conflict("registration_locked", f"Hasil jalur {route.id} sudah ditetapkan.")
+        if previous is not None and not result_shown(app, period, now):
+            raise Conflict(
+                "result_pending", "Hasil jalur sebelumnya belum diumumkan; tunggu pengumuman."
+            )
+        return route
     if previous is not None and previous.route != route.id:
         old = route_of(period.config, previous.route)
         if old is None or not route_is_open(old, now):
@@ -107,6 +118,12 @@ def _open_route(app: Application, period: PeriodRecord, route_id: str, now: date
                 f"Pendaftaran di jalur {previous.route} sudah terkunci dan tidak dapat dipindah.",
             )
     return route
+
+
+def result_shown(app: Application, period: PeriodRecord, now: datetime) -> bool:
+    from chalicelib.admissions.presenters import announced
+
+    return announced(app, period, now)
 
 
 def _check_choices(choices: list[str], period: PeriodRecord) -> None:
@@ -179,7 +196,7 @@ def register(
         attrs=attrs,
         choice_attrs=choice_attrs,
     )
-    after = replace(app, registration=registration, updated_at=now)
+    after = replace(app, registration=registration, updated_at=now, outcome=None)
     if app.status is not AppStatus.REGISTERED:
         after = replace(
             after.moved(AppStatus.REGISTERED, actor.role.value, now), registration=registration

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from chalicelib.core.ids import new_id
 from chalicelib.core.principal import Principal
+from chalicelib.core.validators import mask_nik_like
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ def entry(
     detail: str = "",
     request_id: str = "",
 ) -> AuditEntry:
+    detail = mask_nik_like(detail)  # a detail may quote a typed reason
     return AuditEntry(subject, action, actor.sub, actor.role.value, at, outcome, detail, request_id)
 
 

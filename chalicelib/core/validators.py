@@ -82,6 +82,15 @@ def check_mobile(value: str) -> str:
     return "+62" + match.group(1)
 
 
+_NIK_LIKE = re.compile(r"(?<!\d)(?:\d[\s.\-/_:,]?){15}\d(?!\d)")
+
+
+def mask_nik_like(text: str) -> str:
+    """Free text (a reason, a note) with a 16-digit run, separators allowed, masked: staff
+    sometimes paste a NIK or No. KK where only words belong."""
+    return _NIK_LIKE.sub("[NIK/KK disamarkan]", text)
+
+
 def mask_nik(nik: str) -> str:
     return "*" * 12 + nik[-4:]
 

@@ -53,7 +53,9 @@ def queued_messages() -> list[dict[str, object]]:
 
 def test_each_family_is_told_once_when_its_route_is_announced(sender: RecordingSender) -> None:
     d = deps()
-    period = period_record(announced_run=1)
+    period = period_record(
+        announced_run=1, allocation_run=1, allocation_requested=1, allocation_routes=4
+    )
     school = factories.npsn()
     period = store_period(d.admissions, period, [period_school(school, period, name="SMPN X")])
     admitted = Outcome(1, school, "domisili", (3,), (None,), ((5.0,),))

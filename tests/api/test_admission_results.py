@@ -283,7 +283,7 @@ def test_final_allocation_runs_once_then_results_show_after_the_announcement(
     s = season
     staff = s.tokens["staff"]
     allocations = f"/v1/admissions/periods/{s.pid}/allocations"
-    clock.at = s.route_time("domisili")
+    clock.at = s.period.config.routes[0].opens_at + timedelta(minutes=5)  # nothing closed yet
     status, body, _ = api.call("POST", allocations, staff, {"reason": "uji"})
     assert (status, body["code"]) == (409, "window_open")
 
@@ -362,10 +362,10 @@ def test_final_allocation_runs_once_then_results_show_after_the_announcement(
     assert api.call("GET", result, s.tokens["other_parent"])[0] == 404
     assert api.call("GET", result, s.tokens["admin"])[0] == 403
 
-    # frozen: no re-run, a late message is a no-op
+    # announced: no re-run of announced routes, a late message is a no-op
     status, body, _ = api.call("POST", allocations, staff, {})
     assert (status, body["code"]) == (409, "already_announced")
-    assert jobs.allocate({"period_id": s.pid, "run": 1}, deps()) == "frozen"
+    assert jobs.allocate({"period_id": s.pid, "run": 1}, deps()) == "duplicate"
 
 
 def test_staff_rerun_before_the_announcement_supersedes_the_first(
@@ -384,7 +384,7 @@ def test_staff_rerun_before_the_announcement_supersedes_the_first(
     [message] = take_messages(s.pid)
     assert message["run"] == 2
     trail, _ = deps().audit.for_subject(period_subject(s.pid), 20, None)
-    assert "run 2: data domisili diperbaiki" in {e.detail for e in trail}
+    assert "run 2 (4 jalur): data domisili diperbaiki" in {e.detail for e in trail}
     # the tick does not freeze while run 2 is pending, even after the announcement time
     clock.at = s.announced
     assert jobs.tick(deps()).announced == 0

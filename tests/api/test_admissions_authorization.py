@@ -107,7 +107,7 @@ def ok_answer(method: str, path: str, caller: str) -> tuple[int, str | None]:
         ("POST", PERIOD + "/school-imports"): (409, "registration_started"),
         ("GET", APPS + "/position"): (404, "no_snapshot"),
         ("GET", APPS + "/result"): (409, "not_announced"),
-        ("POST", PERIOD + "/allocations"): (409, "window_open"),
+        ("POST", PERIOD + "/allocations"): (422, "validation_failed"),
         ("GET", PERIOD + "/allocations/latest"): (404, "no_run"),
         ("GET", PERIOD + "/schools/{npsn}/results.xlsx"): (409, "no_run"),
         ("POST", APPS + "/confirm"): (409, "not_announced"),
@@ -173,6 +173,8 @@ class Scene:
             },
             ("PUT", APPS + "/registration"): {"route": "afirmasi", "choices": self.schools[:1]},
             ("POST", PERIOD + "/school-imports"): {"content_type": "text/csv"},
+            # afirmasi and mutasi have closed: a valid request would queue a run
+            ("POST", PERIOD + "/allocations"): {"reason": "x" * 1001},
             ("PUT", PERIOD + "/schools/{npsn}/reregistration-seats"): {
                 "seats": 1,
                 "reason": "Pemeriksaan matriks akses",

@@ -26,7 +26,8 @@ LIMITS = {"APIHandler": (20, 512), "JwtAuth": (10, 512), "OnUploadEvent": (60, 5
           "OnAllocationRequest": (300, 2048), "AdmissionReminders": (120, 512),
           "AdmissionRelease": (300, 512)}  # fmt: skip
 SCHEDULES = {"TransferReminders": "cron(0 0 * * ? *)", "AdmissionReminders": "cron(0 0 * * ? *)",
-             "AdmissionsTick": "rate(5 minutes)", "AdmissionRelease": "rate(15 minutes)"}  # fmt: skip
+             "AdmissionsTick": {"Ref": "LiveRankingSchedule"},  # default rate(5 minutes)
+             "AdmissionRelease": "rate(15 minutes)"}  # fmt: skip
 SECRETS = ("SIGNING_SECRET", "NIK_HMAC_KEY", "PII_KEY")
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("package"), pytest.mark.timeout(900)]
 

@@ -365,3 +365,11 @@ def test_snapshot_bucket_is_private_and_readable_only_by_its_distribution() -> N
     for name, res in RESOURCES.items():
         if res.get("Type") == "AWS::S3::BucketPolicy" and name != "SnapshotsBucketPolicy":
             assert res["Properties"]["Bucket"] != {"Ref": "SnapshotsBucket"}, name
+
+
+def test_the_live_ranking_interval_is_a_stage_parameter() -> None:
+    """Issue 3: the live snapshot every 5 minutes, configurable."""
+    param = TEMPLATE["Parameters"]["LiveRankingSchedule"]
+    assert param["Default"] == "rate(5 minutes)"
+    events = RESOURCES["AdmissionsTick"]["Properties"]["Events"]
+    assert events["AdmissionsTickEvent"]["Properties"]["Schedule"] == {"Ref": "LiveRankingSchedule"}

@@ -180,3 +180,15 @@ def test_an_extra_field_inside_the_student_is_refused() -> None:
     body["student"]["nik_hmac"] = "x"
     with pytest.raises(ValidationError, match="nik_hmac"):
         TransferCreate.model_validate(body)
+
+
+def test_nik_like_runs_in_free_text_are_masked() -> None:
+    from chalicelib.core.validators import mask_nik_like
+
+    text = (
+        "NIK 3671044304110002, KK 3671-0101-0101-0001; NPSN 20606901; 17 digits 12345678901234567"
+    )
+    assert mask_nik_like(text) == (
+        "NIK [NIK/KK disamarkan], KK [NIK/KK disamarkan]; NPSN 20606901; "
+        "17 digits 12345678901234567"
+    )
