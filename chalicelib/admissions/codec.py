@@ -52,6 +52,7 @@ def dump_route(r: Route) -> J:
         "criteria": [{"field": c.field, "order": c.order} for c in r.criteria],
         "spill_to": r.spill_to,
         "documents": list(r.documents),
+        "residence": r.residence,
     }
 
 
@@ -67,6 +68,7 @@ def load_route(d: J) -> Route:
         criteria=tuple(Criterion(c["field"], c["order"]) for c in d["criteria"]),
         spill_to=d.get("spill_to"),
         documents=tuple(d.get("documents", ())),
+        residence=d.get("residence"),
     )
 
 

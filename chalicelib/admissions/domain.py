@@ -66,6 +66,9 @@ class Route:
     criteria: tuple[Criterion, ...]
     spill_to: str | None = None
     documents: tuple[str, ...] = ()
+    # Who may register: None anyone; "in_city" homes in the period's city (domisili lingkungan,
+    # wilayah, ...); "outside_city" homes elsewhere (domisili luar kota).
+    residence: str | None = None
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ def _config(body: PeriodCreate) -> Period:
             criteria=tuple(Criterion(c.field, c.order) for c in r.criteria),
             spill_to=r.spill_to,
             documents=tuple(r.documents),
+            residence=r.residence,
         )
         for r in body.routes
     )
@@ -245,6 +246,7 @@ def present(p: PeriodRecord, now: datetime) -> PeriodPublic:
                 criteria=[CriterionOut(field=k.field, order=k.order) for k in r.criteria],
                 spill_to=r.spill_to,
                 documents=list(r.documents),
+                residence=r.residence,
                 window=window(r, now),
             )
             for r in c.routes

@@ -12,6 +12,8 @@ Rules (decided where the issue is silent, also in the README):
 - Moving to another route is possible only while both windows are open. After a window closes
   the registration is locked, except for a child NOT admitted in an announced route: it may
   register in a later route whose window is open (the earlier result stays in the audit trail).
+- A route may be limited to homes in the city or outside it (``Route.residence``: domisili
+  lingkungan/wilayah vs domisili luar kota); the home's kab/kota code decides.
 - Ranking attributes are derived here, never taken from the client: age in days on 1 July of
   the school year, rapor average, registration number; per choice the haversine distance, the
   Kota Tangerang domicile score and the afirmasi zone score. The home's zone (wilayah) is the
@@ -136,7 +138,22 @@ def _check_choices(choices: list[str], period: PeriodRecord) -> None:
         )
 
 
+def _check_residence(app: Application, route: Route, home_city: str) -> None:
+    in_city = app.home.kabkota_code == home_city
+    if route.residence == "in_city" and not in_city:
+        raise Conflict(
+            "route_not_for_residence",
+            f"Jalur {route.id} hanya untuk calon murid yang berdomisili di kota ini.",
+        )
+    if route.residence == "outside_city" and in_city:
+        raise Conflict(
+            "route_not_for_residence",
+            f"Jalur {route.id} hanya untuk calon murid yang berdomisili di luar kota.",
+        )
+
+
 def _check_eligible(app: Application, period: PeriodRecord, route: Route, deps: Deps) -> None:
+    _check_residence(app, route, deps.settings.home_kabkota_code)
     states = slot_states(current_docs(docs_of(app, deps)), app.reviews)
     missing = [
         s for s in required(period, app, route.id) if states.get(s, ("missing",))[0] != "verified"

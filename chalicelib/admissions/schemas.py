@@ -46,6 +46,11 @@ class RouteIn(Input):
     criteria: list[CriterionIn] = Field(min_length=1, max_length=6)
     spill_to: RouteId | None = None
     documents: list[DocSlot] = Field(default_factory=list, max_length=6)
+    residence: Literal["in_city", "outside_city"] | None = Field(
+        default=None,
+        description="in_city: hanya warga kota (domisili lingkungan/wilayah); outside_city: "
+        "hanya dari luar kota (domisili luar kota); kosong: semua",
+    )
 
 
 class PeriodCreate(Input):
@@ -104,6 +109,7 @@ class RouteOut(Output):
     criteria: list[CriterionOut]
     spill_to: str | None
     documents: list[str]
+    residence: str | None
     window: Literal["upcoming", "open", "closed"]
 
 

@@ -318,3 +318,26 @@ def test_only_verified_applications_register(api: Api, scene: Scene, clock: Fixe
         {"route": "domisili", "choices": [scene.schools[0]]},
     )  # fmt: skip
     assert status == 409 and problem["code"] == "not_verified"
+
+
+def test_a_route_limited_to_city_residents_refuses_a_home_outside(
+    api: Api, scene: Scene, clock: FixedClock
+) -> None:
+    body = child_body(scene)
+    body["home"]["kabkota_code"] = "3603"  # Kabupaten Tangerang
+    status, app, _ = api.call(
+        "POST", f"/v1/admissions/periods/{scene.pid}/applications", scene.tokens["parent"], body
+    )
+    assert status == 201, app
+    for slot in BASE_DOCS:
+        upload_doc(api, scene.tokens["parent"], app["id"], slot)
+    verify_all(api, scene, app["id"])
+    clock.advance(timedelta(days=14, hours=1))  # domisili (in_city only) is open
+    path = f"/v1/admissions/applications/{app['id']}/registration"
+    status, problem, _ = api.call(
+        "PUT", path, scene.tokens["parent"], {"route": "domisili", "choices": [scene.schools[0]]}
+    )
+    assert (status, problem["code"]) == (409, "route_not_for_residence")
+    status, period, _ = api.call("GET", f"/v1/admissions/periods/{scene.pid}",
+                                 scene.tokens["parent"])  # fmt: skip
+    assert [r["residence"] for r in period["routes"]] == [None, None, "in_city", None]

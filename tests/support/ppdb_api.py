@@ -43,6 +43,7 @@ def period_body(**overrides: Any) -> dict[str, Any]:
             "criteria": [{"field": f, "order": o} for f, o in criteria],
             "spill_to": spill,
             "documents": docs,
+            "residence": "in_city" if rid == "domisili" else None,
         }
 
     body = {
