@@ -400,7 +400,7 @@ def ppdb_season(b: Bench, w: World, keys: Any) -> None:
     from chalicelib.wiring import deps, use
     from tests.support import spreadsheets
     from tests.support.factories import PDF, nik
-    from tests.support.ppdb import T0
+    from tests.support.ppdb import T0, take_allocation_messages
     from tests.support.ppdb_api import period_body
 
     clock = FixedClock(T0 - timedelta(days=10))
@@ -460,23 +460,34 @@ def ppdb_season(b: Bench, w: World, keys: Any) -> None:
                {"route": "domisili", "choices": npsns[:2]}, application_id=aid)  # fmt: skip
         b.call("parent", "GET", A, parent, application_id=aid)
         b.call("parent", "GET", "/v1/admissions/applications", parent)
+
+        def worker(label: str) -> None:
+            for message in take_allocation_messages(pid):
+                with b.counter.measure() as ops:
+                    results_jobs.allocate(message, deps())
+                b.record(f"SQS on_allocation_request ({label})", "system", ops)
+
         with b.counter.measure() as ops:
-            results_jobs.tick(deps())
-        b.record("job admissions_tick (window open, 1 period)", "system", ops)
+            results_jobs.tick(deps())  # afirmasi and mutasi have closed: their run is requested
+        b.record("job admissions_tick (window open, closed routes requested)", "system", ops)
+        worker("2 closed routes, no applicant")
         b.call("parent", "GET", A + "/position", parent, application_id=aid)
-        clock.advance(timedelta(days=4))  # every window closed: the tick requests the run
+        clock.advance(timedelta(days=4))  # every window closed, after the announcement time
         with b.counter.measure() as ops:
             results_jobs.tick(deps())
-        b.record("job admissions_tick (request final allocation)", "system", ops)
-        message = {"period_id": pid, "run": 1}
-        with b.counter.measure() as ops:
-            results_jobs.allocate(message, deps())
-        b.record("SQS on_allocation_request (1 applicant, 3 schools)", "system", ops)
+        b.record("job admissions_tick (request the run of all routes)", "system", ops)
+        worker("4 routes, 1 applicant, 3 schools")
         b.call("education_staff", "GET", P + "/allocations/latest", staff, period_id=pid)
-        clock.advance(timedelta(days=1))  # after the announcement
         with b.counter.measure() as ops:
             results_jobs.tick(deps())
-        b.record("job admissions_tick (freeze the announced run)", "system", ops)
+        b.record("job admissions_tick (announce the run)", "system", ops)
+        with b.counter.measure() as ops:
+            results_jobs.tick(deps())
+        b.record("job admissions_tick (queue result notifications)", "system", ops)
+        for message in take_allocation_messages(pid):
+            with b.counter.measure() as ops:
+                results_jobs.allocate(message, deps())
+            b.record("SQS on_allocation_request (announce one route)", "system", ops)
         b.call("parent", "GET", A + "/result", parent, application_id=aid)
         b.call("parent", "POST", A + "/confirm", parent, {}, application_id=aid)
         b.call("education_staff", "GET", P + "/schools/{npsn}/results.xlsx", staff, period_id=pid,
