@@ -152,9 +152,11 @@ def _check_residence(app: Application, route: Route, home_city: str) -> None:
         )
 
 
-def _check_eligible(app: Application, period: PeriodRecord, route: Route, deps: Deps) -> None:
+def _check_eligible(
+    app: Application, period: PeriodRecord, route: Route, current: dict[str, str], deps: Deps
+) -> None:
     _check_residence(app, route, deps.settings.home_kabkota_code)
-    states = slot_states(current_docs(docs_of(app, deps)), app.reviews)
+    states = slot_states(current, app.reviews)
     missing = [
         s for s in required(period, app, route.id) if states.get(s, ("missing",))[0] != "verified"
     ]
@@ -197,7 +199,8 @@ def register(
     unknown = [n for n in choices if n not in schools]
     if unknown:
         raise Invalid("unknown_school", "Sekolah pilihan tidak ada pada periode ini.", npsn=unknown)
-    _check_eligible(app, period, route, deps)
+    current = current_docs(docs_of(app, deps))
+    _check_eligible(app, period, route, current, deps)
     today = wib_date(now).isoformat()
     used = _changes_used(previous, period, today)
     zones = {s.kelurahan.upper(): s.zone.upper() for s in schools.values()}
@@ -238,4 +241,4 @@ def register(
             notifications=[note],
         )
     )
-    return view(saved, period, actor, deps)
+    return view(saved, period, actor, deps, current)

@@ -45,8 +45,6 @@ from chalicelib.documents.schemas import (
     DocumentList,
     DownloadPublic,
     UploadPublic,
-    present,
-    upload_reply,
 )
 from chalicelib.schools.domain import Level
 from chalicelib.wiring import Deps
@@ -133,11 +131,20 @@ def required(period: PeriodRecord, app: Application, route_id: str | None = None
     )
 
 
-def view(app: Application, period: PeriodRecord, actor: Principal, deps: Deps) -> ApplicationPublic:
-    docs = docs_of(app, deps)
+def view(
+    app: Application,
+    period: PeriodRecord,
+    actor: Principal,
+    deps: Deps,
+    current: dict[str, str] | None = None,
+) -> ApplicationPublic:
+    """The response; ``current`` (slot -> newest clean document) when the caller already read
+    the documents, so they are not queried twice."""
+    if current is None:
+        current = current_docs(docs_of(app, deps))
     route_id = app.registration.route if app.registration else None
     return presenters.application(
-        app, period, actor, current_docs(docs), required(period, app, route_id), deps
+        app, period, actor, current, required(period, app, route_id), deps
     )
 
 
@@ -305,7 +312,7 @@ def open_upload(
         )
     if len(docs_of(app, deps)) >= MAX_UPLOADS:
         raise TooManyRequests("too_many_uploads", "Batas unggahan untuk pendaftaran ini tercapai.")
-    ticket = documents.open_slot(
+    return documents.upload_ticket(
         subject(app.id),
         slot,
         content_type,
@@ -315,24 +322,21 @@ def open_upload(
         storage=deps.storage,
         settings=deps.settings,
     )
-    return upload_reply(ticket.document, ticket.post, deps.settings.upload_max_bytes)
 
 
 def list_documents(aid: str, *, actor: Principal, deps: Deps, request_id: str) -> DocumentList:
     app = load(aid, actor, deps, request_id)
-    docs = sorted(docs_of(app, deps), key=lambda d: (d.created_at, d.id))
-    return DocumentList(items=[present(d) for d in docs])
+    return documents.list_of(subject(app.id), deps.documents)
 
 
 def download(
     aid: str, document_id: str, *, actor: Principal, deps: Deps, request_id: str
 ) -> DownloadPublic:
     app = load(aid, actor, deps, request_id)
-    doc = deps.documents.get(subject(app.id), document_id) if is_id(document_id) else None
-    if doc is None:
-        raise NotFound("document_not_found", "Dokumen tidak ditemukan.")
-    url = documents.download_url(doc, storage=deps.storage, settings=deps.settings)
-    return DownloadPublic(url=url, expires_in=deps.settings.download_url_ttl_seconds)
+    return documents.download_of(
+        subject(app.id), document_id, docs=deps.documents, storage=deps.storage,
+        settings=deps.settings,
+    )  # fmt: skip
 
 
 # -- submission ---------------------------------------------------------------------------------
@@ -387,4 +391,4 @@ def submit(aid: str, *, actor: Principal, deps: Deps, request_id: str) -> Applic
             notifications=[note],
         )
     )
-    return view(saved, period, actor, deps)
+    return view(saved, period, actor, deps, current)

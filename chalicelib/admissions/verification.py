@@ -101,7 +101,7 @@ def review(
             notifications=notes,
         )
     )
-    return view(saved, period, actor, deps)
+    return view(saved, period, actor, deps, current)
 
 
 def _notice(

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from chalicelib.core.errors import Invalid
-from chalicelib.core.ids import new_id
+from chalicelib.core.errors import Invalid, NotFound
+from chalicelib.core.ids import is_id, new_id
 from chalicelib.core.principal import Principal
 from chalicelib.core.storage import PresignedPost, Storage
 from chalicelib.documents.domain import (
@@ -23,6 +23,13 @@ from chalicelib.documents.domain import (
     sniff_bytes,
 )
 from chalicelib.documents.repository import DocumentRepository
+from chalicelib.documents.schemas import (
+    DocumentList,
+    DownloadPublic,
+    UploadPublic,
+    present,
+    upload_reply,
+)
 
 if TYPE_CHECKING:
     from chalicelib.core.settings import Settings
@@ -122,3 +129,43 @@ def download_url(doc: Document, *, storage: Storage, settings: Settings) -> str:
     extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
     filename = f"{doc.slot}-{doc.id}.{extension[doc.content_type]}"
     return storage.presign_get(doc.clean_key, settings.download_url_ttl_seconds, filename)
+
+
+# -- the answers every feature with documents gives (a feature checks who and when first) --------
+
+
+def upload_ticket(
+    ref: str,
+    slot: str,
+    content_type: str,
+    *,
+    actor: Principal,
+    now: datetime,
+    docs: DocumentRepository,
+    storage: Storage,
+    settings: Settings,
+) -> UploadPublic:
+    """Open an upload slot of ``ref`` and answer with what the client POSTs to S3."""
+    ticket = open_slot(
+        ref, slot, content_type, actor=actor, now=now, docs=docs, storage=storage,
+        settings=settings,
+    )  # fmt: skip
+    return upload_reply(ticket.document, ticket.post, settings.upload_max_bytes)
+
+
+def list_of(ref: str, docs: DocumentRepository) -> DocumentList:
+    """Every document of ``ref``, oldest first."""
+    items = sorted(docs.for_ref(ref), key=lambda d: (d.created_at, d.id))
+    return DocumentList(items=[present(d) for d in items])
+
+
+def download_of(
+    ref: str, document_id: str, *, docs: DocumentRepository, storage: Storage, settings: Settings
+) -> DownloadPublic:
+    """A short-lived link to a clean document of ``ref``; 404 for any other id (never looked
+    up when malformed)."""
+    doc = docs.get(ref, document_id) if is_id(document_id) else None
+    if doc is None:
+        raise NotFound("document_not_found", "Dokumen tidak ditemukan.")
+    url = download_url(doc, storage=storage, settings=settings)
+    return DownloadPublic(url=url, expires_in=settings.download_url_ttl_seconds)

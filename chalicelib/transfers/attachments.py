@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from chalicelib.core.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
-from chalicelib.core.ids import is_id
+from chalicelib.core.errors import Conflict, Forbidden, Invalid, TooManyRequests
 from chalicelib.core.principal import Principal
 from chalicelib.documents import service as documents
 from chalicelib.documents.schemas import (
     DocumentList,
     DownloadPublic,
     UploadPublic,
-    present,
-    upload_reply,
 )
 from chalicelib.transfers.domain import PARENT_SLOTS, Slot, State, Transfer, parties
 from chalicelib.transfers.service import load, subject
@@ -59,7 +56,7 @@ def open_upload(
     _check_slot(t, slot, actor)
     if len(deps.documents.for_ref(subject(t.id))) >= MAX_UPLOADS_PER_REQUEST:
         raise TooManyRequests("too_many_uploads", "Batas unggahan untuk permohonan ini tercapai.")
-    ticket = documents.open_slot(
+    return documents.upload_ticket(
         subject(t.id),
         slot,
         content_type,
@@ -69,23 +66,20 @@ def open_upload(
         storage=deps.storage,
         settings=deps.settings,
     )
-    return upload_reply(ticket.document, ticket.post, deps.settings.upload_max_bytes)
 
 
 def list_documents(
     transfer_id: str, *, actor: Principal, deps: Deps, request_id: str = ""
 ) -> DocumentList:
     t = load(transfer_id, actor, deps, request_id)
-    docs = sorted(deps.documents.for_ref(subject(t.id)), key=lambda d: (d.created_at, d.id))
-    return DocumentList(items=[present(d) for d in docs])
+    return documents.list_of(subject(t.id), deps.documents)
 
 
 def download(
     transfer_id: str, document_id: str, *, actor: Principal, deps: Deps, request_id: str = ""
 ) -> DownloadPublic:
     t = load(transfer_id, actor, deps, request_id)
-    doc = deps.documents.get(subject(t.id), document_id) if is_id(document_id) else None
-    if doc is None:
-        raise NotFound("document_not_found", "Dokumen tidak ditemukan.")
-    url = documents.download_url(doc, storage=deps.storage, settings=deps.settings)
-    return DownloadPublic(url=url, expires_in=deps.settings.download_url_ttl_seconds)
+    return documents.download_of(
+        subject(t.id), document_id, docs=deps.documents, storage=deps.storage,
+        settings=deps.settings,
+    )  # fmt: skip

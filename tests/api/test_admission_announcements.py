@@ -4,7 +4,6 @@ registration, once, queued by the tick and written by the allocations worker."""
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -12,10 +11,8 @@ import pytest
 
 from chalicelib.admission_results import jobs
 from chalicelib.admissions.application import AppStatus, Outcome
-from chalicelib.core.aws import client as aws_client
 from chalicelib.core.clock import FixedClock
 from chalicelib.core.notify import RecordingSender
-from chalicelib.core.settings import get_settings
 from chalicelib.wiring import deps, use
 from tests.support import factories
 from tests.support.ppdb import (
@@ -25,6 +22,7 @@ from tests.support.ppdb import (
     period_school,
     store_application,
     store_period,
+    take_allocation_messages,
 )
 
 
@@ -36,19 +34,6 @@ def sender() -> Iterator[RecordingSender]:
         yield recording
     finally:
         use(None)
-
-
-def queued_messages() -> list[dict[str, object]]:
-    sqs = aws_client("sqs")
-    url = sqs.get_queue_url(QueueName=get_settings().allocations_queue_name)["QueueUrl"]
-    found = []
-    while True:
-        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
-        if not got.get("Messages"):
-            return found
-        for m in got["Messages"]:
-            found.append(json.loads(m["Body"]))
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
 
 
 def test_each_family_is_told_once_when_its_route_is_announced(sender: RecordingSender) -> None:
@@ -68,22 +53,21 @@ def test_each_family_is_told_once_when_its_route_is_announced(sender: RecordingS
                                       (AppStatus.NOT_ADMITTED, refused, "Sari Dewi")]
     ]  # fmt: skip
     announce_at = period.config.routes[0].announce_at
-    queued_messages()  # whatever other tests left on the shared queue
 
     d.clock.at = announce_at - timedelta(minutes=1)  # type: ignore[attr-defined]
     jobs.tick(deps())
-    assert [m for m in queued_messages() if m.get("period_id") == period.id] == []
+    assert take_allocation_messages(period.id) == []
 
     d.clock.at = announce_at + timedelta(minutes=1)  # type: ignore[attr-defined]
     jobs.tick(deps())
-    mine = [m for m in queued_messages() if m.get("period_id") == period.id]
+    mine = take_allocation_messages(period.id)
     assert {m["route"] for m in mine} == {r.id for r in period.config.routes}
     stored = d.admissions.get_period(period.id)
     assert stored is not None and set(stored.notified_routes) == {
         r.id for r in period.config.routes
     }
     jobs.tick(deps())  # nothing is queued twice
-    assert [m for m in queued_messages() if m.get("period_id") == period.id] == []
+    assert take_allocation_messages(period.id) == []
 
     for message in mine:
         jobs.allocate(message, deps())

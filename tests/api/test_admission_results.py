@@ -45,6 +45,7 @@ from tests.support.ppdb import (
     period_school,
     store_application,
     store_period,
+    take_allocation_messages,
 )
 
 SEATS = {"afirmasi": 1, "mutasi": 0, "domisili": 3, "prestasi": 1}
@@ -146,25 +147,6 @@ def snapshot(key: str) -> tuple[dict[str, Any], dict[str, Any]]:
     return json.loads(obj["Body"].read()), obj
 
 
-def take_messages(pid: str) -> list[dict[str, Any]]:
-    """The allocation requests of this period on the queue (deleted); others stay."""
-    sqs = aws_client("sqs")
-    url = sqs.get_queue_url(QueueName=get_settings().allocations_queue_name)["QueueUrl"]
-    mine: list[dict[str, Any]] = []
-    for _ in range(50):
-        messages = sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0, VisibilityTimeout=2
-        ).get("Messages", [])
-        if not messages:
-            break
-        for m in messages:
-            body = json.loads(m["Body"])
-            if body.get("period_id") == pid:
-                mine.append(body)
-                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-    return mine
-
-
 def run_worker(chalice_client: Client, message: dict[str, Any]) -> dict[str, Any]:
     """Feed one message to the real SQS handler, as Lambda would."""
     event = chalice_client.events.generate_sqs_event(
@@ -182,7 +164,7 @@ def fresh(app: Application) -> Application:
 def allocate_first_run(s: Season, clock: FixedClock, chalice_client: Client) -> None:
     clock.at = s.closed
     assert jobs.tick(deps()).allocations_requested >= 1
-    messages = take_messages(s.pid)
+    messages = take_allocation_messages(s.pid)
     assert [(m["period_id"], m["run"]) for m in messages] == [(s.pid, 1)]
     assert run_worker(chalice_client, messages[0]) == {"batchItemFailures": []}
 
@@ -381,7 +363,7 @@ def test_staff_rerun_before_the_announcement_supersedes_the_first(
     for who in ("op_a", "parent:Siti", "admin"):
         assert api.call("POST", f"/v1/admissions/periods/{s.pid}/allocations", s.tokens[who],
                         {})[0] == 403  # fmt: skip
-    [message] = take_messages(s.pid)
+    [message] = take_allocation_messages(s.pid)
     assert message["run"] == 2
     trail, _ = deps().audit.for_subject(period_subject(s.pid), 20, None)
     assert "run 2 (4 jalur): data domisili diperbaiki" in {e.detail for e in trail}
@@ -403,9 +385,9 @@ def test_tick_resends_a_request_whose_message_was_lost(season: Season, clock: Fi
     s = season
     clock.at = s.closed
     jobs.tick(deps())
-    assert len(take_messages(s.pid)) == 1  # "lost": taken off the queue, never processed
+    assert len(take_allocation_messages(s.pid)) == 1  # "lost": taken off the queue, never processed
     jobs.tick(deps())
-    assert [m["run"] for m in take_messages(s.pid)] == [1]
+    assert [m["run"] for m in take_allocation_messages(s.pid)] == [1]
     period = deps().admissions.get_period(s.pid)
     assert period is not None and period.allocation_requested == 1
 
@@ -493,7 +475,7 @@ def test_a_registration_that_cannot_be_ranked_fails_the_run_loudly(
     )
     clock.at = s.closed
     jobs.tick(d)
-    [message] = take_messages(s.pid)
+    [message] = take_allocation_messages(s.pid)
     with pytest.raises(BatchProcessingError, match="cannot be ranked"):
         run_worker(chalice_client, message)  # the invocation fails: SQS retries, then the DLQ
     assert {fresh(a).status for a in s.apps.values()} == {AppStatus.REGISTERED}

@@ -6,19 +6,17 @@ result."""
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from chalicelib.admission_results import jobs
 from chalicelib.admissions.application import Application, AppStatus, Review
-from chalicelib.core.aws import client as aws_client
 from chalicelib.core.clock import FixedClock
 from chalicelib.core.ids import new_id
 from chalicelib.core.notify import RecordingSender
-from chalicelib.core.settings import get_settings
 from chalicelib.documents.domain import DocStatus, Document, clean_key, quarantine_key
 from chalicelib.wiring import deps, use
 from tests.support import factories
@@ -31,6 +29,7 @@ from tests.support.ppdb import (
     smp_routes,
     store_application,
     store_period,
+    take_allocation_messages,
 )
 
 
@@ -44,20 +43,9 @@ def clock() -> Iterator[FixedClock]:
         use(None)
 
 
-def run_queued(pid: str) -> list[dict[str, object]]:
+def run_queued(pid: str) -> list[dict[str, Any]]:
     """Take this period's messages off the allocations queue and run them as the worker would."""
-    sqs = aws_client("sqs")
-    url = sqs.get_queue_url(QueueName=get_settings().allocations_queue_name)["QueueUrl"]
-    mine = []
-    while True:
-        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
-        if not got.get("Messages"):
-            break
-        for m in got["Messages"]:
-            body = json.loads(m["Body"])
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-            if body.get("period_id") == pid:
-                mine.append(body)
+    mine = take_allocation_messages(pid)
     for message in mine:
         jobs.allocate(message, deps())
     return mine

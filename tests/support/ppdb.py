@@ -198,3 +198,27 @@ def application(
 
 def store_application(repo: DynamoAdmissionRepository, app: Application) -> Application:
     return repo.commit(AppChange(after=app, expected_version=None))
+
+
+def take_allocation_messages(pid: str) -> list[dict[str, Any]]:
+    """The allocations-queue messages of period ``pid`` (deleted); other periods' stay."""
+    import json
+
+    from chalicelib.core.aws import client as aws_client
+    from chalicelib.core.settings import get_settings
+
+    sqs = aws_client("sqs")
+    url = sqs.get_queue_url(QueueName=get_settings().allocations_queue_name)["QueueUrl"]
+    mine: list[dict[str, Any]] = []
+    for _ in range(50):
+        messages = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0, VisibilityTimeout=2
+        ).get("Messages", [])
+        if not messages:
+            break
+        for m in messages:
+            body = json.loads(m["Body"])
+            if body.get("period_id") == pid:
+                mine.append(body)
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    return mine
