@@ -2,9 +2,7 @@
 snapshot with its cache header, and sending an allocation request to the queue.
 
 Public snapshots carry ``Cache-Control: public, max-age=60`` (CloudFront and browsers keep one
-for at most a minute; a tick is 5 minutes). The Storage protocol's ``put`` takes no cache header,
-so on the S3 implementation the object is written with the client directly; any other Storage
-(fakes) gets a plain ``put``.
+for at most a minute; a tick is 5 minutes).
 """
 
 from __future__ import annotations
@@ -13,7 +11,7 @@ import json
 from functools import cache
 from typing import Any
 
-from chalicelib.core.storage import S3Storage, Storage
+from chalicelib.core.storage import Storage
 
 JSON = "application/json"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -44,18 +42,7 @@ def dump(doc: Any) -> bytes:
 
 
 def put_public_json(store: Storage, key: str, doc: Any) -> None:
-    body = dump(doc)
-    if isinstance(store, S3Storage):
-        store.s3.put_object(
-            Bucket=store.bucket,
-            Key=key,
-            Body=body,
-            ContentType=JSON,
-            CacheControl=PUBLIC_CACHE,
-            ServerSideEncryption="AES256",
-        )
-    else:
-        store.put(key, body, JSON)
+    store.put(key, dump(doc), JSON, cache_control=PUBLIC_CACHE)
 
 
 @cache

@@ -35,7 +35,9 @@ class Storage(Protocol):
 
     def delete(self, key: str) -> None: ...
 
-    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+    def put(
+        self, key: str, data: bytes, content_type: str, cache_control: str | None = None
+    ) -> None: ...
 
     def exists(self, key: str) -> bool: ...
 
@@ -107,13 +109,17 @@ class S3Storage:
     def delete(self, key: str) -> None:
         self.s3.delete_object(Bucket=self.bucket, Key=key)
 
-    def put(self, key: str, data: bytes, content_type: str) -> None:
+    def put(
+        self, key: str, data: bytes, content_type: str, cache_control: str | None = None
+    ) -> None:
+        extra = {"CacheControl": cache_control} if cache_control else {}
         self.s3.put_object(
             Bucket=self.bucket,
             Key=key,
             Body=data,
             ContentType=content_type,
             ServerSideEncryption="AES256",
+            **extra,
         )
 
     def exists(self, key: str) -> bool:

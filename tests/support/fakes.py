@@ -305,7 +305,9 @@ class FakeStorage:
     def delete(self, key: str) -> None:
         self.objects.pop(key, None)
 
-    def put(self, key: str, data: bytes, content_type: str) -> None:
+    def put(
+        self, key: str, data: bytes, content_type: str, cache_control: str | None = None
+    ) -> None:
         self.objects[key] = (data, content_type)
 
     def exists(self, key: str) -> bool:
