@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from chalicelib.core.schemas import Input, Output, UtcTime
+from chalicelib.core.schemas import Input, Output, Prose, UtcTime
 
 
 class SeatsCorrection(Input):
     seats: int = Field(ge=0, le=2000, description="Kursi daftar ulang sekolah ini yang baru")
-    reason: str = Field(min_length=10, max_length=1000, description="Alasan tertulis (diaudit)")
+    reason: Prose = Field(min_length=10, max_length=1000, description="Alasan tertulis (diaudit)")
 
 
 class EnrolmentPublic(Output):

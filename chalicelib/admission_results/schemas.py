@@ -7,13 +7,13 @@ from typing import Literal
 
 from pydantic import Field
 
-from chalicelib.core.schemas import Input, Output, UtcTime
+from chalicelib.core.schemas import Input, Output, Prose, UtcTime
 
 Values = dict[str, str | int | float]
 
 
 class AllocationRequest(Input):
-    reason: str = Field(default="", max_length=1000, description="Alasan (untuk jejak audit).")
+    reason: Prose = Field(default="", max_length=1000, description="Alasan (untuk jejak audit).")
 
 
 class AllocationQueued(Output):

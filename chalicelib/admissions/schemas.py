@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, Field, model_validator
 
 from chalicelib.admissions.application import Doc
 from chalicelib.admissions.domain import RANKING_FIELDS, Family
-from chalicelib.core.schemas import Input, Output, UtcTime
+from chalicelib.core.schemas import Code, Input, ObjectId, Output, Prose, UtcTime
 from chalicelib.core.validators import Nik, Nisn, NoKK, Npsn, check_nik_matches
 
 RouteId = str
@@ -44,7 +44,7 @@ class RouteIn(Input):
     announce_at: AwareDatetime
     reregister_by: AwareDatetime
     criteria: list[CriterionIn] = Field(min_length=1, max_length=6)
-    spill_to: RouteId | None = None
+    spill_to: Code | None = None
     documents: list[DocSlot] = Field(default_factory=list, max_length=6)
     residence: Literal["in_city", "outside_city"] | None = Field(
         default=None,
@@ -54,19 +54,19 @@ class RouteIn(Input):
 
 
 class PeriodCreate(Input):
-    name: str = Field(min_length=3, max_length=120)
+    name: Prose = Field(min_length=3, max_length=120)
     level: Literal["SD", "SMP"]
     school_year: str = Field(pattern=r"^20\d\d/20\d\d$", description="mis. 2027/2028")
     stage: Literal[1, 2] = 1
-    previous_period_id: str | None = Field(
-        default=None, max_length=40, description="Tahap 2: periode tahap 1 yang kursinya dipakai"
+    previous_period_id: ObjectId | None = Field(
+        default=None, description="Tahap 2: periode tahap 1 yang kursinya dipakai"
     )
     prereg_opens_at: AwareDatetime
     prereg_closes_at: AwareDatetime
     max_choices: int = Field(default=1, ge=1, le=3)
     changes_per_day: int = Field(default=3, ge=0, le=10)
     routes: list[RouteIn] = Field(min_length=1, max_length=12)
-    override_reason: str | None = Field(
+    override_reason: Prose | None = Field(
         default=None,
         min_length=20,
         max_length=2000,
@@ -150,7 +150,7 @@ class PeriodPage(Output):
 
 
 class ChildIn(Input):
-    name: str = Field(min_length=2, max_length=100)
+    name: Prose = Field(min_length=2, max_length=100)
     nik: Nik
     nisn: Nisn | None = Field(default=None, description="Wajib untuk SMP")
     birth_date: date
@@ -163,11 +163,11 @@ class ChildIn(Input):
 
 
 class HomeIn(Input):
-    address: str = Field(min_length=5, max_length=200)
+    address: Prose = Field(min_length=5, max_length=200)
     rt: str = Field(pattern=r"^\d{1,3}$")
     rw: str = Field(pattern=r"^\d{1,3}$")
-    kelurahan: str = Field(min_length=2, max_length=60)
-    kecamatan: str = Field(min_length=2, max_length=60)
+    kelurahan: Prose = Field(min_length=2, max_length=60)
+    kecamatan: Prose = Field(min_length=2, max_length=60)
     kabkota_code: str = Field(default="3671", pattern=r"^\d{4}$")
     latitude: float = Field(ge=-11, le=6)
     longitude: float = Field(ge=94, le=142)
@@ -195,9 +195,9 @@ class ApplicationUpdate(Input):
 
 
 class DecisionIn(Input):
-    document_id: str = Field(min_length=26, max_length=26)
+    document_id: ObjectId
     decision: Literal["verified", "rejected"]
-    reason: str = Field(default="", max_length=500)
+    reason: Prose = Field(default="", max_length=500)
 
     @model_validator(mode="after")
     def rejection_has_reason(self) -> DecisionIn:

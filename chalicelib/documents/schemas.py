@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from chalicelib.core.schemas import Input, Output, UtcTime
+from chalicelib.core.schemas import Code, Input, Output, UtcTime
 from chalicelib.core.storage import PresignedPost
 from chalicelib.documents.domain import REJECT_MESSAGES, Document
 
@@ -12,7 +12,7 @@ ContentType = Literal["application/pdf", "image/jpeg", "image/png"]
 
 
 class UploadCreate(Input):
-    slot: str
+    slot: Code
     content_type: ContentType
 
 

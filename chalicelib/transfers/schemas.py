@@ -7,12 +7,12 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from chalicelib.core.schemas import Input, Output, UtcTime
+from chalicelib.core.schemas import Input, Output, Prose, UtcTime
 from chalicelib.core.validators import MobileNumber, Nik, Nisn, Npsn, check_nik_matches
 
 
 class StudentCreate(Input):
-    name: str = Field(min_length=2, max_length=100)
+    name: Prose = Field(min_length=2, max_length=100)
     nik: Nik
     nisn: Nisn
     birth_date: date
@@ -26,7 +26,7 @@ class StudentCreate(Input):
 
 
 class ParentContact(Input):
-    name: str = Field(min_length=2, max_length=100)
+    name: Prose = Field(min_length=2, max_length=100)
     phone: MobileNumber
 
 
@@ -34,7 +34,7 @@ class TransferCreate(Input):
     student: StudentCreate
     origin_npsn: Npsn
     destination_npsn: Npsn
-    reason: str = Field(min_length=10, max_length=1000)
+    reason: Prose = Field(min_length=10, max_length=1000)
     wanted_start_date: date
     parent: ParentContact
 
@@ -47,7 +47,7 @@ class TransferCreate(Input):
 
 class TransferUpdate(Input):
     version: int = Field(ge=1, le=1_000_000)
-    reason: str | None = Field(default=None, min_length=10, max_length=1000)
+    reason: Prose | None = Field(default=None, min_length=10, max_length=1000)
     wanted_start_date: date | None = None
     parent: ParentContact | None = None
 
