@@ -31,6 +31,7 @@ format: $(STAMP)
 
 openapi: $(STAMP)
 	$(BIN)/python -m chalicelib.openapi --write
+	$(BIN)/python -m chalicelib.route_table --write
 
 package: $(STAMP)
 	rm -rf out && AWS_DEFAULT_REGION=ap-southeast-3 $(BIN)/chalice package --stage prod --merge-template infra/resources.json out

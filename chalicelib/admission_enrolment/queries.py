@@ -87,11 +87,14 @@ def find_period(period_id: str, deps: Deps) -> PeriodRecord:
     return load_period(period_id, deps)
 
 
-def leftover(period_id: str, deps: Deps) -> LeftoverSeats:
+def leftover(period_id: str, deps: Deps, actor: Principal) -> LeftoverSeats:
     """Seats, confirmations and seats left per school (read-only). ``final`` once the
-    unconfirmed seats were released: the ``left`` numbers are then the tahap 2 seats."""
+    unconfirmed seats were released: the ``left`` numbers are then the tahap 2 seats.
+    A school operator sees their own school only (items and totals); staff see every school."""
     period = find_period(period_id, deps)
     counters = sorted(deps.admissions.seat_counters(period.id), key=lambda c: c.npsn)
+    if actor.role is Role.SCHOOL_OPERATOR:
+        counters = [c for c in counters if c.npsn == actor.npsn]
     left = domain.leftover_seats(counters)
     names = school_names(deps, period)
     items = [

@@ -37,12 +37,13 @@ def confirm_enrolment(req: Req, application_id: str) -> Reply:
     bp,
     PERIOD + "/leftover-seats",
     returns="chalicelib.admission_enrolment.schemas.LeftoverSeats",
-    summary="Kursi daftar ulang, yang terkonfirmasi, dan sisa kursi untuk tahap 2 per sekolah",
+    summary="Kursi daftar ulang, yang terkonfirmasi, dan sisa kursi tahap 2 per sekolah "
+    "(operator: sekolahnya sendiri)",
 )
 def leftover_seats(req: Req, period_id: str) -> Reply:
     from chalicelib.admission_enrolment import queries
 
-    return Reply(queries.leftover(period_id, deps()))
+    return Reply(queries.leftover(period_id, deps(), req.actor))
 
 
 @endpoint(

@@ -307,6 +307,12 @@ def test_leftover_seats_are_for_staff_and_operators_only(api: Api, clock: FixedC
     path = f"/v1/admissions/periods/{s.period.id}/leftover-seats"
     status, body, _ = api.call("GET", path, token("school_operator", npsn=s.other))
     assert status == 200 and body["final"] is False, body
+    assert [i["npsn"] for i in body["items"]] == [s.other], body
+    assert body["seats"] == body["items"][0]["seats"]
+    status, body, _ = api.call("GET", path, token("school_operator", npsn=factories.npsn()))
+    assert (status, body["items"], body["seats"]) == (200, [], 0), body
+    status, body, _ = api.call("GET", path, token("education_staff"))
+    assert {i["npsn"] for i in body["items"]} == {s.school, s.other}, body
     for role in ("parent", "admin"):
         status, problem, _ = api.call("GET", path, token(role))
         assert (status, problem["code"]) == (403, "forbidden_role")
