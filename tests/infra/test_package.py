@@ -8,7 +8,6 @@ properties the security brief asks for are asserted on the packaged template, no
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -33,20 +32,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("package"), pytest.mark.
 
 
 @pytest.fixture(scope="module")
-def package(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
-    if not (ROOT / "app.py").exists():
-        pytest.skip("app.py does not exist yet: nothing to package")
-    out = tmp_path_factory.mktemp("package") / "out"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
-    env["AWS_DEFAULT_REGION"] = "ap-southeast-3"
-    command = [str(BIN / "chalice"), "package", "--stage", "prod",
-               "--merge-template", "infra/resources.json", str(out)]  # fmt: skip
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=840)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return json.loads((out / "sam.json").read_text()), out
-
-
-@pytest.fixture(scope="module")
 def resources(package: tuple[dict[str, Any], Path]) -> dict[str, Any]:
     return dict(package[0]["Resources"])
 
@@ -66,7 +51,10 @@ def test_every_merged_resource_is_complete(resources: dict[str, Any]) -> None:
     assert set(of_type(resources, "AWS::Serverless::Function")) == FUNCTIONS
 
 
-def test_functions_settings_and_environment(resources: dict[str, Any]) -> None:
+def test_functions_settings_and_environment(
+    package: tuple[dict[str, Any], Path], resources: dict[str, Any]
+) -> None:
+    package_template = package[0]
     functions = of_type(resources, "AWS::Serverless::Function")
     limits = {n: (f["Properties"]["Timeout"], f["Properties"]["MemorySize"])
               for n, f in functions.items()}  # fmt: skip
@@ -90,27 +78,40 @@ def test_functions_settings_and_environment(resources: dict[str, Any]) -> None:
         assert "ACCOUNT_ID" not in json.dumps(variables)
         for secret in SECRETS:
             assert "{{resolve:secretsmanager:" in variables[secret]["Fn::Sub"]
-    for name in SCHEDULES:
+    for name in SCHEDULES:  # two runs of a job never overlap
         assert functions[name]["Properties"]["ReservedConcurrentExecutions"] == 1, name
-    assert "ReservedConcurrentExecutions" not in functions["OnAllocationRequest"]["Properties"]
-    for group in of_type(resources, "AWS::Logs::LogGroup").values():
+    # every function has a concurrency limit; the others come from described parameters
+    parameters = package_template["Parameters"]
+    for name, function in functions.items():
+        reserved = function["Properties"]["ReservedConcurrentExecutions"]
+        if name not in SCHEDULES:
+            assert parameters[reserved["Ref"]]["Description"], name
+    groups = of_type(resources, "AWS::Logs::LogGroup")
+    assert groups.pop("ApiAccessLogGroup")["Properties"]["LogGroupName"]["Fn::Sub"].startswith(
+        "/aws/apigateway/tl-edu-"
+    )
+    assert len(groups) == len(functions)
+    for group in groups.values():
         assert group["Properties"]["RetentionInDays"] == 90
         assert group["Properties"]["LogGroupName"]["Fn::Sub"].startswith("/aws/lambda/tl-edu-")
 
 
 @pytest.mark.parametrize(
     ("function_id", "queue_id", "receives", "concurrency"),
-    [("OnUploadEvent", "UploadsQueue", 5, 5), ("OnAllocationRequest", "AllocationsQueue", 3, 2)],
-)
+    [("OnUploadEvent", "UploadsQueue", 5, "UploadsReservedConcurrency"),
+     ("OnAllocationRequest", "AllocationsQueue", 3, "AllocationsReservedConcurrency")],
+)  # fmt: skip
 def test_sqs_event_reports_partial_failures(
-    resources: dict[str, Any], function_id: str, queue_id: str, receives: int, concurrency: int
+    resources: dict[str, Any], function_id: str, queue_id: str, receives: int, concurrency: str
 ) -> None:
     function = resources[function_id]["Properties"]
     (event,) = function["Events"].values()
     assert event["Type"] == "SQS"
     assert event["Properties"]["Queue"] == {"Fn::Sub": f"${{{queue_id}.Arn}}"}
     assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert event["Properties"]["ScalingConfig"] == {"MaximumConcurrency": concurrency}
+    # one parameter for both, so reserved concurrency never throttles the poller into the DLQ
+    assert event["Properties"]["ScalingConfig"] == {"MaximumConcurrency": {"Ref": concurrency}}
+    assert function["ReservedConcurrentExecutions"] == {"Ref": concurrency}
     queue = resources[queue_id]["Properties"]
     assert queue["VisibilityTimeout"] >= 6 * function["Timeout"]
     assert queue["RedrivePolicy"]["maxReceiveCount"] == receives
@@ -181,7 +182,13 @@ def test_snapshots_are_public_only_through_the_distribution(resources: dict[str,
 
 def test_iam_policies_never_scan(resources: dict[str, Any]) -> None:
     roles = of_type(resources, "AWS::IAM::Role")
-    assert roles
+    # the account-level role API Gateway writes access logs with: AWS's managed policy only
+    api_gateway = roles.pop("ApiGatewayCloudWatchRole")["Properties"]
+    assert "Policies" not in api_gateway
+    assert [p["Fn::Sub"].rsplit("/", 1)[1] for p in api_gateway["ManagedPolicyArns"]] == [
+        "AmazonAPIGatewayPushToCloudWatchLogs"
+    ]
+    assert len(roles) == len(FUNCTIONS)
     for name, role in roles.items():
         documents = [p["PolicyDocument"] for p in role["Properties"]["Policies"]]
         actions = {a for d in documents for st in d["Statement"] for a in _list(st["Action"])}

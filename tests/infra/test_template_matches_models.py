@@ -290,7 +290,11 @@ def test_allocations_pipeline_wiring() -> None:
         "OnAllocationRequestSqsEventSource"]["Properties"]  # fmt: skip
     assert event["Queue"] == {"Fn::Sub": "${AllocationsQueue.Arn}"}
     assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert event["ScalingConfig"] == {"MaximumConcurrency": 2}
+    # Lambda's minimum; the same parameter sets the worker's reserved concurrency
+    assert event["ScalingConfig"] == {
+        "MaximumConcurrency": {"Ref": "AllocationsReservedConcurrency"}
+    }
+    assert TEMPLATE["Parameters"]["AllocationsReservedConcurrency"]["Default"] == 2
     alarmed = {
         r["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
         for r in RESOURCES.values()
