@@ -36,6 +36,7 @@ def data_export(req: Req) -> Reply:
     returns="chalicelib.privacy.schemas.PrivacyRequestPublic",
     status=201,
     summary="Catat permintaan perbaikan atau penghapusan data dari pemilik data",
+    errors=(404,),
 )
 def record_privacy_request(req: Req) -> Reply:
     from chalicelib.privacy import service

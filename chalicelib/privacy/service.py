@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from chalicelib.core.audit import AuditEntry, entry
 from chalicelib.core.clock import parse_utc
-from chalicelib.core.errors import NotFound, StaleVersion, Unprocessable
+from chalicelib.core.errors import Invalid, NotFound, StaleVersion, Unprocessable
 from chalicelib.core.ids import is_id, new_id
 from chalicelib.core.pagination import decode_cursor, encode_cursor, parse_limit
 from chalicelib.core.principal import Principal
@@ -140,7 +140,7 @@ def listing(
     """Requests of one status (bawaan open), earliest deadline first: overdue ones lead."""
     raw = query.get("status", Status.OPEN.value)
     if raw not in {s.value for s in Status}:
-        raise Unprocessable("invalid_status", "Status harus open, completed, atau refused.")
+        raise Invalid("invalid_status", "Status harus open, completed, atau refused.")
     status, secret = Status(raw), deps.settings.signing_secret
     scope = f"privacy-requests:{status.value}"
     items, last = requests.by_status(
