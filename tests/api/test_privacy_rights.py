@@ -153,6 +153,22 @@ def test_the_trail_lists_staff_and_operator_reads_by_role_and_unit_never_by_acco
     assert "actor_sub" not in text and "request_id" not in text
 
 
+def test_a_list_cut_at_its_cap_is_named_in_truncated(
+    api: Api, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.privacy import export
+
+    t = create_transfer(api, world)
+    for _ in range(3):
+        status, _, _ = api.call("GET", f"/v1/transfers/{t['id']}", world.token("staff"))
+        assert status == 200
+    monkeypatch.setattr(export, "TRAIL", 2)
+    data = export_of(api, world.token("parent"))
+    assert len(data["transfers"][0]["processing"]) == 2
+    assert data["truncated"] == [f"processing:{t['id']}"]
+    assert data["limits"]["trail_entries_per_record"] == 2
+
+
 def test_the_export_itself_is_audited_and_shown_in_the_next_export(api: Api, world: World) -> None:
     export_of(api, world.token("parent"))
     trail = export_of(api, world.token("parent"))["account_trail"]
@@ -284,6 +300,8 @@ def test_deleting_a_draft_transfer_removes_it_its_files_inbox_and_lock_and_keeps
     status, preview, _ = api.call("GET", f"{REQUESTS}/{req['id']}", staff)
     assert status == 200 and preview["planned"][0]["disposition"] == "deleted"
     assert deps().transfers.get(t["id"]) is not None  # the plan changes nothing
+    person, _ = deps().audit.for_subject(f"person#{sub_of(parent)}", 5, None)
+    assert person[0].action == "privacy_plan" and person[0].actor_unit == "office#disdik"
 
     done = complete(api, staff, req["id"])
     outcome = {(r["record_type"], r["disposition"]): r for r in done["records"]}
