@@ -115,8 +115,8 @@ def record(
     return present(saved, deps)
 
 
-def load(request_id_: str, requests: PrivacyRepository) -> PrivacyRequest:
-    req = requests.get(request_id_) if is_id(request_id_) else None
+def load(rid: str, requests: PrivacyRepository) -> PrivacyRequest:
+    req = requests.get(rid) if is_id(rid) else None
     if req is None:
         raise NotFound("privacy_request_not_found", "Permintaan tidak ditemukan.")
     return req
