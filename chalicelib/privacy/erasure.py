@@ -11,7 +11,7 @@ A retry after a failure finds the deleted records gone and does the rest.
 from __future__ import annotations
 
 from chalicelib.admissions.application import Application
-from chalicelib.core.audit import entry
+from chalicelib.core.audit import AuditEntry, entry
 from chalicelib.core.principal import Principal
 from chalicelib.documents.domain import Document
 from chalicelib.privacy.domain import (
@@ -86,33 +86,64 @@ def erase(
     outcomes: list[RecordOutcome] = []
     for t in transfers:
         disposition, why = transfer_disposition(t.state.value, ever_submitted(t))
-        ref = transfer_ref(t.id)
-        docs = deps.documents.for_ref(ref)
         if execute and disposition is Disposition.DELETE:
             lock = None if t.state in TERMINAL else _transfer_lock(t)
-            note = entry(ref, "erase", actor, deps.clock.now(), detail=f"privacy#{req.id}",
-                         request_id=request_id)  # fmt: skip
-            deps.transfers.delete_unsubmitted(t, lock, [note])
-            _purge(docs, deps)
-            _inbox_about(req, t.id, deps)
-        outcomes += _outcomes("transfer", t.id, disposition, why, len(docs))
+            erased = _erased(req, transfer_ref(t.id), actor, deps, request_id)
+            deps.transfers.delete_unsubmitted(t, lock, [erased])
+        docs = _documents(req, transfer_ref(t.id), t.id, disposition, execute, deps)
+        outcomes += _outcomes("transfer", t.id, disposition, why, docs)
     for a in applications:
         disposition, why = application_disposition(a.status.value, a.registration is not None)
-        ref = application_ref(a.id)
-        docs = deps.documents.for_ref(ref)
         if execute and disposition is Disposition.DELETE:
-            note = entry(ref, "erase", actor, deps.clock.now(), detail=f"privacy#{req.id}",
-                         request_id=request_id)  # fmt: skip
-            deps.admissions.delete_application(a, [note])
-            _purge(docs, deps)
-            _inbox_about(req, a.id, deps)
-        outcomes += _outcomes("application", a.id, disposition, why, len(docs))
+            erased = _erased(req, application_ref(a.id), actor, deps, request_id)
+            deps.admissions.delete_application(a, [erased])
+        docs = _documents(req, application_ref(a.id), a.id, disposition, execute, deps)
+        outcomes += _outcomes("application", a.id, disposition, why, docs)
+    if execute and not (transfers or applications):
+        _leftovers(req, deps)
     if req.subject_type is SubjectType.PARENT:
         inbox = f"user#{req.parent_sub}"
         count = deps.inbox.delete_for(inbox) if execute else 0  # unknown until done
         outcomes.append(RecordOutcome("notifications", inbox, Disposition.DELETE, INBOX, count))
     outcomes.append(RecordOutcome("audit_trail", req.subject_id, Disposition.KEEP, AUDIT_TRAIL))
     return tuple(outcomes)
+
+
+def _leftovers(req: PrivacyRequest, deps: Deps) -> None:
+    """The record a request names was deleted by an earlier run that stopped before its
+    documents (it existed and was the parent's when the request was recorded): finish."""
+    if req.subject_type is SubjectType.TRANSFER:
+        _documents(
+            req, transfer_ref(req.subject_id), req.subject_id, Disposition.DELETE, True, deps
+        )
+    elif req.subject_type is SubjectType.APPLICATION:
+        ref = application_ref(req.subject_id)
+        _documents(req, ref, req.subject_id, Disposition.DELETE, True, deps)
+
+
+def _erased(
+    req: PrivacyRequest, ref: str, actor: Principal, deps: Deps, request_id: str
+) -> AuditEntry:
+    """The audit entry that stays on a deleted record's subject: the proof of deletion."""
+    return entry(ref, "erase", actor, deps.clock.now(), detail=f"privacy#{req.id}",
+                 request_id=request_id)  # fmt: skip
+
+
+def _documents(
+    req: PrivacyRequest,
+    ref: str,
+    record_id: str,
+    disposition: Disposition,
+    execute: bool,
+    deps: Deps,
+) -> int:
+    """How many documents the record has; once the record is deleted, they go too (objects,
+    records) with the parent's inbox items about it."""
+    docs = deps.documents.for_ref(ref)
+    if execute and disposition is Disposition.DELETE:
+        _purge(docs, deps)
+        _inbox_about(req, record_id, deps)
+    return len(docs)
 
 
 def _transfer_lock(t: Transfer) -> str:

@@ -323,6 +323,22 @@ def test_deleting_a_draft_transfer_removes_it_its_files_inbox_and_lock_and_keeps
     assert again["id"] != t["id"]
 
 
+def test_a_deletion_stopped_after_the_record_finishes_its_documents_when_run_again(
+    api: Api, world: World
+) -> None:
+    parent, staff = world.token("parent"), world.token("staff")
+    t = create_transfer(api, world)
+    upload(api, parent, t["id"], "kartu_keluarga")
+    (stored,) = deps().documents.for_ref(f"transfer#{t['id']}")
+    req = record(api, staff, "deletion", ("transfer", t["id"]))
+    draft = deps().transfers.get(t["id"])
+    assert draft is not None
+    deps().transfers.delete_unsubmitted(draft, None, [])  # a first run that stopped here
+    complete(api, staff, req["id"])
+    assert deps().documents.for_ref(f"transfer#{t['id']}") == []
+    assert stored.clean_key and not _s3_exists(stored.clean_key)
+
+
 def test_a_parents_deletion_keeps_a_submitted_request_with_its_reason(
     api: Api, world: World
 ) -> None:
