@@ -13,6 +13,7 @@ from chalicelib.core.observability import logger, metrics
 from chalicelib.documents.handlers import bp as documents_events
 from chalicelib.meta.routes import bp as meta_routes
 from chalicelib.notifications.routes import bp as notifications_routes
+from chalicelib.privacy.routes import bp as privacy_routes
 from chalicelib.schools.routes import bp as schools_routes
 from chalicelib.transfers.handlers import bp as transfers_jobs
 from chalicelib.transfers.routes import bp as transfers_routes
@@ -36,5 +37,6 @@ for blueprint in (
     admission_jobs,
     enrolment_routes,
     enrolment_jobs,
+    privacy_routes,
 ):
     app.register_blueprint(blueprint)

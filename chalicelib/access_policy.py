@@ -78,6 +78,13 @@ ROUTE_ROLES: dict[tuple[str, str], frozenset[Role]] = {
     ("PUT", "/v1/admissions/periods/{period_id}/schools/{npsn}/reregistration-seats"): (
         frozenset({S})
     ),
+    # --- UU PDP: data-subject rights (chalicelib/privacy) ---
+    ("GET", "/v1/me/data-export"): frozenset({P}),
+    ("POST", "/v1/privacy-requests"): frozenset({S}),
+    ("GET", "/v1/privacy-requests"): frozenset({S}),
+    ("GET", "/v1/privacy-requests/{privacy_id}"): frozenset({S}),
+    ("POST", "/v1/privacy-requests/{privacy_id}/complete"): frozenset({S}),
+    ("POST", "/v1/privacy-requests/{privacy_id}/refuse"): frozenset({S}),
 }
 
 PUBLIC_ROUTES = frozenset(

@@ -232,6 +232,8 @@ class AdmissionRepository(Protocol):
 
     def get_application(self, aid: str) -> Application | None: ...
 
+    def delete_application(self, a: Application, audit: list[AuditEntry]) -> None: ...
+
     def by_parent(
         self, sub: str, limit: int, after: dict[str, Any] | None
     ) -> tuple[list[Application], dict[str, Any] | None]: ...
@@ -394,6 +396,24 @@ class DynamoAdmissionRepository:
         except AdmissionModel.DoesNotExist:
             return None
         return codec.load_application(json.loads(m.body or "{}"), _version(m))
+
+    def delete_application(self, a: Application, audit: list[AuditEntry]) -> None:
+        """Erase a pre-registration (chalicelib.privacy): the application, only at the version
+        and status read; the child's lock for the period (so the child may apply again); and the
+        audit entries, in one transaction. Raises Conflict when it changed meanwhile."""
+        model = AdmissionModel(pk=f"app#{a.id}", sk=APP)
+        model.version = a.version  # PynamoDB adds "version = read version" to the delete
+        lock = CounterModel(pk=nik_lock_pk(a.period_id, a.child.nik_hmac), sk=LOCK)
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                tx.delete(model, condition=AdmissionModel.status == a.status.value)
+                tx.delete(lock, condition=CounterModel.owner_id == a.id)
+                for item in audit:
+                    tx.save(audit_model(item))
+        except TransactWriteError as exc:
+            if "ConditionalCheckFailed" in cancellation_codes(exc):
+                raise _stale() from exc
+            raise_unavailable(exc)
 
     def by_parent(
         self, sub: str, limit: int, after: dict[str, Any] | None

@@ -35,6 +35,7 @@ class AuditModel(Model):
     outcome = UnicodeAttribute()
     detail = UnicodeAttribute(default="")
     request_id = UnicodeAttribute(default="")
+    actor_unit = UnicodeAttribute(null=True)  # absent on entries written before it existed
     by_actor = ByActor()
 
 
@@ -49,6 +50,7 @@ def to_model(item: AuditEntry) -> AuditModel:
         outcome=item.outcome,
         detail=item.detail,
         request_id=item.request_id,
+        actor_unit=item.actor_unit or None,
     )
 
 
@@ -63,6 +65,7 @@ def from_model(m: AuditModel) -> AuditEntry:
         m.detail,
         m.request_id,
         m.entry_key.split("#", 1)[1],
+        m.actor_unit or "",
     )
 
 

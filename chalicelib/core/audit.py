@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Protocol
 
 from chalicelib.core.ids import new_id
-from chalicelib.core.principal import Principal
+from chalicelib.core.principal import Principal, Role
 from chalicelib.core.validators import mask_nik_like
 
 
@@ -26,6 +26,7 @@ class AuditEntry:
     detail: str = ""
     request_id: str = ""
     entry_id: str = field(default_factory=new_id)
+    actor_unit: str = ""  # school#<npsn> or office#disdik: what a data subject may see of staff
 
 
 def entry(
@@ -39,7 +40,11 @@ def entry(
     request_id: str = "",
 ) -> AuditEntry:
     detail = mask_nik_like(detail)  # a detail may quote a typed reason
-    return AuditEntry(subject, action, actor.sub, actor.role.value, at, outcome, detail, request_id)
+    unit = actor.inbox if actor.role in (Role.SCHOOL_OPERATOR, Role.EDUCATION_STAFF) else ""
+    return AuditEntry(
+        subject, action, actor.sub, actor.role.value, at, outcome, detail, request_id,
+        actor_unit=unit,
+    )  # fmt: skip
 
 
 class AuditLog(Protocol):

@@ -63,6 +63,7 @@ def all_models() -> list[type[Model]]:
     from chalicelib.audit.repository import AuditModel
     from chalicelib.documents.repository import DocumentModel
     from chalicelib.notifications.repository import NotificationModel
+    from chalicelib.privacy.repository import PrivacyRequestModel
     from chalicelib.schools.repository import SchoolModel
     from chalicelib.transfers.repository import LetterModel, LockModel, TransferModel
 
@@ -75,6 +76,7 @@ def all_models() -> list[type[Model]]:
         NotificationModel,
         AuditModel,
         AdmissionModel,
+        PrivacyRequestModel,
     ]
 
 

@@ -24,6 +24,7 @@ class Settings(BaseModel):
     letters_table: str
     idempotency_table: str
     admissions_table: str
+    privacy_requests_table: str
     documents_bucket: str
     snapshots_bucket: str
     uploads_queue_name: str
@@ -62,6 +63,7 @@ _ENV = {
     "letters_table": "LETTERS_TABLE",
     "idempotency_table": "IDEMPOTENCY_TABLE",
     "admissions_table": "ADMISSIONS_TABLE",
+    "privacy_requests_table": "PRIVACY_REQUESTS_TABLE",
     "documents_bucket": "DOCUMENTS_BUCKET",
     "snapshots_bucket": "SNAPSHOTS_BUCKET",
     "uploads_queue_name": "UPLOADS_QUEUE_NAME",

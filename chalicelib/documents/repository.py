@@ -56,6 +56,8 @@ class DocumentRepository(Protocol):
 
     def for_ref(self, ref: str) -> list[Document]: ...
 
+    def delete(self, ref: str, doc_id: str) -> None: ...
+
     def settle(
         self,
         doc: Document,
@@ -90,6 +92,10 @@ class DynamoDocumentRepository:
 
     def for_ref(self, ref: str) -> list[Document]:
         return [_doc(m) for m in DocumentModel.query(ref)]
+
+    def delete(self, ref: str, doc_id: str) -> None:
+        """Remove one document record (chalicelib.privacy erasure; idempotent)."""
+        DocumentModel(ref=ref, doc_id=doc_id).delete()
 
     def settle(
         self,

@@ -93,6 +93,8 @@ class InboxRepository(Protocol):
 
     def mark_read(self, recipient: str, nid: str, at: datetime) -> bool: ...
 
+    def delete_for(self, recipient: str, ref: str | None = None) -> int: ...
+
 
 def _not_expired() -> Any:
     """DynamoDB TTL deletes expired items up to days late: never show them (R-29)."""
@@ -144,3 +146,16 @@ class DynamoInboxRepository:
                 return False
             raise
         return True
+
+    def delete_for(self, recipient: str, ref: str | None = None) -> int:
+        """Delete the items of one inbox (only those about ``ref`` when given), expired ones
+        included (chalicelib.privacy erasure). One Query of the recipient's partition, then one
+        DeleteItem per item. Returns how many were deleted."""
+        condition = None if ref is None else NotificationModel.ref == ref
+        deleted = 0
+        for m in NotificationModel.query(
+            recipient, filter_condition=condition, attributes_to_get=["recipient", "nid"]
+        ):
+            NotificationModel(recipient=m.recipient, nid=m.nid).delete()
+            deleted += 1
+        return deleted

@@ -154,6 +154,10 @@ class TransferRepository(Protocol):
 
     def set_letter_status(self, code: str, status: str) -> None: ...
 
+    def delete_unsubmitted(
+        self, t: Transfer, lock_key: str | None, audit: list[AuditEntry]
+    ) -> None: ...
+
 
 INDEXES = {
     "by_parent",
@@ -252,6 +256,29 @@ class DynamoTransferRepository:
         LetterModel(code=code).update(
             actions=[LetterModel.status.set(status)], condition=LetterModel.code.exists()
         )
+
+    def delete_unsubmitted(
+        self, t: Transfer, lock_key: str | None, audit: list[AuditEntry]
+    ) -> None:
+        """Erase a request that never reached a school (chalicelib.privacy): the request, only at
+        the version and state read; the open-request lock it still holds (``lock_key``); and the
+        audit entries, in one transaction. Raises Conflict when the request changed meanwhile."""
+        model = TransferModel(id=t.id)
+        model.version = t.version  # PynamoDB adds "version = read version" to the delete
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                tx.delete(model, condition=TransferModel.state == t.state.value)
+                if lock_key is not None:
+                    tx.delete(LockModel(key=lock_key), condition=LockModel.owner_id == t.id)
+                for item in audit:
+                    tx.save(audit_model(item))
+        except TransactWriteError as exc:
+            if "ConditionalCheckFailed" in cancellation_codes(exc):
+                raise Conflict(
+                    "concurrent_update",
+                    "Permohonan baru saja diubah oleh orang lain. Muat ulang lalu coba lagi.",
+                ) from exc
+            raise_unavailable(exc)
 
 
 def _seat_ops(tx: TransactWrite, change: Change) -> None:

@@ -50,6 +50,7 @@ def test_returns_every_resource_name_the_settings_need(env: dict[str, str]) -> N
         assert env[names[field]], field
     assert env["TRANSFERS_TABLE"] == "tl-edu-dev-transfers"
     assert env["ADMISSIONS_TABLE"] == "tl-edu-dev-admissions"
+    assert env["PRIVACY_REQUESTS_TABLE"] == "tl-edu-dev-privacy-requests"
     assert env["UPLOADS_QUEUE_NAME"] == "tl-edu-dev-uploads"
     assert env["ALLOCATIONS_QUEUE_NAME"] == "tl-edu-dev-allocations"
     assert env["SNAPSHOTS_BUCKET"] == "tl-edu-dev-ppdb-live-123456789012"

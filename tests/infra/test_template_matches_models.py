@@ -35,7 +35,8 @@ IDEMPOTENCY = "IdempotencyTable"
 # Settings fields whose value is the name of a deployed resource.
 RESOURCE_FIELDS = (
     "transfers_table", "schools_table", "documents_table", "notifications_table", "audit_table",
-    "locks_table", "letters_table", "idempotency_table", "admissions_table", "documents_bucket",
+    "locks_table", "letters_table", "idempotency_table", "admissions_table",
+    "privacy_requests_table", "documents_bucket",
     "snapshots_bucket", "uploads_queue_name", "allocations_queue_name", "notifications_topic_arn",
 )  # fmt: skip
 # Settings fields whose value comes from the template but is no resource name.

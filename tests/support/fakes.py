@@ -329,6 +329,7 @@ def fake_settings(**overrides: Any) -> Settings:
         "letters_table": "letters",
         "idempotency_table": "idempotency",
         "admissions_table": "admissions",
+        "privacy_requests_table": "privacy-requests",
         "documents_bucket": "documents",
         "snapshots_bucket": "snapshots",
         "uploads_queue_name": "uploads",

@@ -35,6 +35,7 @@ TABLE_SETTINGS = (
     "letters_table",
     "idempotency_table",
     "admissions_table",
+    "privacy_requests_table",
 )
 PROBLEM_KEYS = {"type", "title", "status", "code", "detail"}
 
