@@ -36,6 +36,7 @@ BY_PARAM: dict[str, Scope] = {
     "{application_id}": {P: "own applications", OP: "the schools involved", S: "all"},
     "{notification_id}": {P: "own inbox", OP: "own school's inbox", S: "the office inbox"},
     "{npsn}": {OP: "own school only", S: "every school"},
+    "{privacy_id}": {S: "all"},
 }
 DIRECTORY: Scope = {P: "all (public directory)", OP: "all", S: "all", A: "all"}
 CONFIG: Scope = {P: "all (configuration, no child data)", OP: "all", S: "all", A: "all"}
@@ -44,6 +45,9 @@ LISTS: dict[tuple[str, str], Scope] = {
     ("GET", "/v1/schools/{npsn}"): DIRECTORY,
     ("GET", "/v1/schools/{npsn}/seats"): DIRECTORY,
     ("POST", "/v1/transfers"): {P: "creates own request"},
+    ("GET", "/v1/me/data-export"): {P: "own data and own children's"},
+    ("POST", "/v1/privacy-requests"): {S: "every data subject"},
+    ("GET", "/v1/privacy-requests"): {S: "all (by status)"},
     ("GET", "/v1/admissions/periods"): CONFIG,
     ("GET", "/v1/admissions/periods/{period_id}"): CONFIG,
     ("GET", "/v1/admissions/periods/{period_id}/schools"): CONFIG,

@@ -15,7 +15,7 @@ import json
 import re
 import typing
 import zlib
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -155,6 +155,10 @@ def type_into_transfers(api: Api, world: World, seen: Captured, typed: Typed) ->
     status, data, _ = call(api, seen, "GET", f"/v1/transfers/{tid}/audit", staff)
     assert status == 200, data
 
+    type_into_privacy_requests(api, seen, typed, staff, tid)
+    status, data, _ = call(api, seen, "GET", "/v1/me/data-export", parent)
+    assert status == 200, data
+
     cancelled = _new_transfer(api, world, seen, typed, "L")
     _act(api, seen, typed, cancelled, "cancel", parent)
     rejected = _new_transfer(api, world, seen, typed, "P")
@@ -167,6 +171,32 @@ def type_into_transfers(api: Api, world: World, seen: Captured, typed: Typed) ->
         upload(api, parent, rejected, slot)
     _act(api, seen, typed, rejected, "submit", parent)
     _act(api, seen, typed, rejected, "reject", dest)
+
+
+def type_into_privacy_requests(
+    api: Api, seen: Captured, typed: Typed, staff: str, tid: str
+) -> None:
+    route = "/v1/privacy-requests"
+    done: list[str] = []
+    for kind, step, field in (("correction", "complete", "note"), ("deletion", "refuse", "reason")):
+        body = {
+            "kind": kind,
+            "subject": {"type": "transfer", "id": tid},
+            "description": typed.text("POST", route, "description", "Permintaan orang tua: "),
+            "received_at": datetime.now(UTC).isoformat(),
+        }
+        status, created, _ = call(api, seen, "POST", route, staff, body)
+        assert status == 201, created
+        answer: dict[str, Any] = {
+            field: typed.text("POST", f"{route}/{{privacy_id}}/{step}", field)
+        }
+        if step == "refuse":
+            answer["ground"] = "legal_obligation"
+        status, data, _ = call(api, seen, "POST", f"{route}/{created['id']}/{step}", staff, answer)
+        assert status == 200, data
+        done.append(created["id"])
+    status, data, _ = call(api, seen, "GET", f"{route}/{done[0]}", staff)
+    assert status == 200, data
 
 
 def _home(typed: Typed, method: str, path: str) -> dict[str, Any]:
