@@ -9,11 +9,15 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,6 +48,7 @@ from local.run import (
 )
 
 pytestmark = pytest.mark.xdist_group("local_stack")
+ROOT = Path(__file__).resolve().parents[2]
 
 # --------------------------------------------------------------------------------------------
 # Public snapshots
@@ -340,3 +345,33 @@ def test_make_job_lists_every_scheduled_function(capsys: pytest.CaptureFixture[s
     for name in ("admissions_tick", "admission_reminders", "admission_release",
                  "transfer_reminders"):  # fmt: skip
         assert name in usage
+
+
+# --------------------------------------------------------------------------------------------
+# The console of make run / make job
+# --------------------------------------------------------------------------------------------
+
+QUIET_RUN = """
+import json, warnings
+from local.run import AppFunction
+test_event = {"Service": "Amazon S3", "Event": "s3:TestEvent"}
+record = {"messageId": "m-1", "receiptHandle": "r", "body": json.dumps(test_event),
+          "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+          "eventSourceARN": "arn:aws:sqs:ap-southeast-3:123456789012:q", "awsRegion": "x"}
+print(AppFunction("on_upload_event")({"Records": [record]}))
+warnings.warn("a warning that matters", UserWarning)
+"""
+
+
+def test_an_invocation_that_adds_no_metric_prints_no_powertools_warning() -> None:
+    """As `make run` and `make job` invoke functions (a fresh interpreter, default warning
+    filters, settings of this session): only the warnings that matter reach the console."""
+    done = subprocess.run(  # noqa: S603 - this interpreter, fixed code
+        [sys.executable, "-W", "default", "-c", QUIET_RUN],
+        cwd=ROOT, env=os.environ | {"POWERTOOLS_METRICS_DISABLED": "true"},
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "batchItemFailures" in done.stdout  # the function ran, through the app's middleware
+    assert "a warning that matters" in done.stderr
+    assert "No application metrics" not in done.stderr, done.stderr
