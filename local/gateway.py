@@ -377,11 +377,11 @@ class GatewayProblemHandler(ChaliceRequestHandler):
         where = route_template(self.app_object, path) if path.startswith("/") else "-"
         millis = (time.monotonic() - self.started) * 1000
         status = code.value if isinstance(code, HTTPStatus) else code
-        print(f"[api] {method} {where} {status} {millis:.0f}ms", file=sys.stderr, flush=True)
+        sys.stderr.write(f"[api] {method} {where} {status} {millis:.0f}ms\n")  # one write: threads
 
     def log_error(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's name
         """Only the fixed text: http.server passes the raw request line as an argument."""
-        print(f"[api] {format.split('%')[0].strip()}", file=sys.stderr, flush=True)
+        sys.stderr.write(f"[api] {format.split('%')[0].strip()}\n")
 
     # -- gateway responses ----------------------------------------------------------------------
 

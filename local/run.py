@@ -513,6 +513,21 @@ def _bind_api(port: int, jwks: Callable[[], str | None]) -> LocalDevServer:
     return LocalDevServer(app, config, HOST, port, handler_cls=handler, server_cls=LocalApiServer)
 
 
+class PoolFullFilter(logging.Filter):
+    """urllib3 says "Connection pool is full, discarding connection" whenever more threads than
+    a boto3 client's pool (10) call moto at once, e.g. 100 concurrent requests: harmless (the
+    connection is closed instead of kept) and alarming on the console. Its other warnings stay."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Connection pool is full")
+
+
+def quiet_pool_warnings() -> None:
+    pool_logger = logging.getLogger("urllib3.connectionpool")
+    if not any(isinstance(f, PoolFullFilter) for f in pool_logger.filters):
+        pool_logger.addFilter(PoolFullFilter())
+
+
 def _provision(stack: Stack, keys: Any, seed: bool) -> None:
     from chalicelib.core.settings import load_settings
     from chalicelib.wiring import deps
@@ -559,6 +574,7 @@ def start_stack(
     from local import devauth
 
     stack = Stack()
+    quiet_pool_warnings()
     try:
         stack._moto, stack.moto_url = start_moto(moto_port)
         stack._api = _bind_api(api_port, jwks=lambda: stack.keys.jwks_json if stack.keys else None)

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -41,6 +42,7 @@ from local.run import (
     function_limits,
     load_gateway_responses,
     next_fire,
+    quiet_pool_warnings,
     runnable_jobs,
     settings_env,
     snapshot_key,
@@ -375,3 +377,16 @@ def test_an_invocation_that_adds_no_metric_prints_no_powertools_warning() -> Non
     assert "batchItemFailures" in done.stdout  # the function ran, through the app's middleware
     assert "a warning that matters" in done.stderr
     assert "No application metrics" not in done.stderr, done.stderr
+
+
+def test_a_full_connection_pool_is_not_reported_but_other_urllib3_warnings_are(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    quiet_pool_warnings()
+    pool = logging.getLogger("urllib3.connectionpool")
+    with caplog.at_level(logging.WARNING, logger="urllib3.connectionpool"):
+        pool.warning("Connection pool is full, discarding connection: %s", "127.0.0.1")
+        pool.warning("Retrying (%s) after connection broken", "Retry(total=2)")
+    assert [r.getMessage() for r in caplog.records] == [
+        "Retrying (Retry(total=2)) after connection broken"
+    ]
