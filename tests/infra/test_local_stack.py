@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -29,7 +30,7 @@ from chalice.local import LocalDevServer
 
 from chalicelib.core.aws import client as aws_client
 from chalicelib.core.settings import get_settings
-from local import job
+from local import job, run
 from local.run import (
     HOST,
     AppFunction,
@@ -390,3 +391,16 @@ def test_a_full_connection_pool_is_not_reported_but_other_urllib3_warnings_are(
     assert [r.getMessage() for r in caplog.records] == [
         "Retrying (Retry(total=2)) after connection broken"
     ]
+
+
+def test_a_taken_port_is_answered_with_the_make_command_that_works(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with socket.socket() as taken:
+        taken.bind((HOST, 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert run.main(["--port", str(port), "--no-seed", "--no-scheduler"]) == 1
+    err = capsys.readouterr().err
+    assert f"port {port} (API) is taken" in err
+    assert f"make run PORT={port + 1}" in err
