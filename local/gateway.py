@@ -338,14 +338,17 @@ class GatewayProblemHandler(ChaliceRequestHandler):
         self.gateway_responses = responses
         self.snapshots = snapshots
         self.jwks = jwks
+        self.stage = getattr(config, "chalice_stage", "local")
         self.app_object = app_object
         self.started = time.monotonic()
+        self.request_id = str(uuid.uuid4())
         super().__init__(request, client_address, server, app_object, config)
 
     # -- the HTTP server's own errors and the access log ----------------------------------------
 
     def parse_request(self) -> bool:
         self.started = time.monotonic()
+        self.request_id = str(uuid.uuid4())  # one per request, as API Gateway's requestId
         if not super().parse_request():
             return False
         if len(self.path) > MAX_URL_LENGTH:
@@ -357,12 +360,14 @@ class GatewayProblemHandler(ChaliceRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """http.server's errors (414 for a request line over 64 KiB, 400, 431, 505 ...) as
         problem+json; the request (which may hold a NIK) is neither echoed nor logged."""
-        body = server_problem(code, str(uuid.uuid4()))
+        self.request_id = str(uuid.uuid4())
+        body = server_problem(code, self.request_id)
         if getattr(self, "request_version", "") == "HTTP/0.9":  # an unparsable line: no client
             self.request_version = self.protocol_version  # speaks 0.9; status line and headers
         self.send_response(code)
         for name, value in PROBLEM_HEADERS.items():
             self.send_header(name, value)
+        self.send_header("x-amzn-RequestId", self.request_id)
         self.send_header("Content-Length", str(len(body)))
         if code >= 400 and self.close_connection is not False:
             self.send_header("Connection", "close")
@@ -397,8 +402,7 @@ class GatewayProblemHandler(ChaliceRequestHandler):
         return True
 
     def _send_error_response(self, error: LocalGatewayException) -> None:
-        request_id = str(error.headers.get("x-amzn-RequestId") or uuid.uuid4())
-        if not self._send_gateway_response(gateway_error_type(error), request_id, error.CODE):
+        if not self._send_gateway_response(gateway_error_type(error), self.request_id, error.CODE):
             super()._send_error_response(error)
 
     def _send_http_response(
@@ -407,9 +411,29 @@ class GatewayProblemHandler(ChaliceRequestHandler):
         # Chalice answers a known path with an unknown method itself (405); API Gateway answers
         # MISSING_AUTHENTICATION_TOKEN before any Lambda runs.
         if code == 405 and b"MethodNotAllowedError" in _as_bytes(body):
-            self._send_gateway_response("MISSING_AUTHENTICATION_TOKEN", str(uuid.uuid4()), 403)
+            self._send_gateway_response("MISSING_AUTHENTICATION_TOKEN", self.request_id, 403)
             return
+        headers.setdefault("x-amzn-RequestId", self.request_id)
         super()._send_http_response(code, headers, body)
+
+    def _with_request_context(self) -> None:
+        """chalice local's events carry no requestId, stage or request time: add them as API
+        Gateway does, so ``request_id`` in error bodies is filled and matches x-amzn-RequestId."""
+        converter = self.local_gateway.event_converter
+        create = type(converter).create_lambda_event.__get__(converter)
+
+        def create_with_context(*args: Any, **kwargs: Any) -> Any:
+            event = create(*args, **kwargs)
+            event["requestContext"].update(
+                requestId=self.request_id,
+                extendedRequestId=self.request_id,
+                stage=self.stage,
+                requestTimeEpoch=int(time.time() * 1000),
+                protocol=self.request_version,
+            )
+            return event
+
+        converter.create_lambda_event = create_with_context  # type: ignore[method-assign]
 
     # -- the stand-ins: snapshots (CloudFront) and the issuer's JWKS ----------------------------
 
@@ -425,16 +449,17 @@ class GatewayProblemHandler(ChaliceRequestHandler):
     def _serve_snapshot(self) -> None:
         assert self.snapshots is not None
         self._parse_payload()  # drain any body so the connection stays usable
-        self._send_plain(*snapshot_response(self.snapshots, self.path, str(uuid.uuid4())))
+        self._send_plain(*snapshot_response(self.snapshots, self.path, self.request_id))
 
     def _serve_jwks(self) -> None:
         assert self.jwks is not None
         self._parse_payload()
         keys = self.jwks()
         if not keys:
-            self._send_gateway_response("MISSING_AUTHENTICATION_TOKEN", str(uuid.uuid4()), 403)
+            self._send_gateway_response("MISSING_AUTHENTICATION_TOKEN", self.request_id, 403)
             return
-        headers = {"Content-Type": "application/json", "Cache-Control": "public, max-age=300"}
+        headers = {"Content-Type": "application/json", "Cache-Control": "public, max-age=300",
+                   "x-amzn-RequestId": self.request_id}  # fmt: skip
         self._send_plain(200, headers, with_newline(keys.encode("utf-8")))
 
     def _stand_in(self) -> Callable[[], None] | None:
@@ -449,11 +474,12 @@ class GatewayProblemHandler(ChaliceRequestHandler):
 
     def _handle_guarded(self) -> None:
         try:
+            self._with_request_context()
             serve = self._stand_in() or self._generic_handle
             serve()
         except Exception:  # noqa: BLE001 - e.g. the authorizer itself crashed: a 5xx, not a hang
             traceback.print_exc()
-            self._send_gateway_response("AUTHORIZER_FAILURE", str(uuid.uuid4()), 500)
+            self._send_gateway_response("AUTHORIZER_FAILURE", self.request_id, 500)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("do_"):  # any other method (TRACE, CONNECT, QUERY, ...)
@@ -463,7 +489,7 @@ class GatewayProblemHandler(ChaliceRequestHandler):
     def _unsupported_method(self) -> None:
         """API Gateway has no such method on any resource: its gateway response, not a 501."""
         self._parse_payload()  # drain the body so the connection stays usable
-        self._send_gateway_response("MISSING_AUTHENTICATION_TOKEN", str(uuid.uuid4()), 403)
+        self._send_gateway_response("MISSING_AUTHENTICATION_TOKEN", self.request_id, 403)
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _handle_guarded
 

@@ -3,7 +3,9 @@
 A tiny app behind the same handler and server class as ``make run``: the HTTP server's own
 errors are problem+json (an over-long URL is 414, as API Gateway refuses it), bodies end with a
 newline, the JWKS of the dev issuer is served at its well-known URL, the access log prints route
-templates (no path ids, no query strings), and a hundred clients connect at once.
+templates (no path ids, no query strings), every request has a request id (in the event's
+requestContext, as API Gateway sets it, and in x-amzn-RequestId), and a hundred clients connect
+at once.
 """
 
 from __future__ import annotations
@@ -46,6 +48,11 @@ def tiny_app() -> Chalice:
     @app.route("/v1/health")
     def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.route("/v1/context")
+    def context() -> dict[str, object]:
+        assert app.current_request is not None
+        return dict(app.current_request.context)
 
     @app.route("/v1/things/{thing_id}", methods=["GET", "POST"])
     def thing(thing_id: str) -> dict[str, str]:
@@ -123,7 +130,19 @@ def test_a_malformed_request_line_is_400_problem_json_without_echo(api: str) -> 
     assert NIK.encode() not in answer and body.endswith(b"\n")
 
 
-# -- bodies, the JWKS ----------------------------------------------------------------------------
+# -- request ids, bodies, the JWKS ---------------------------------------------------------------
+
+
+def test_each_request_has_a_request_id_in_its_context_and_its_response_header(api: str) -> None:
+    """chalice local sets none; the app's error bodies carry ``request_id`` from it."""
+    first, second = (requests.get(f"{api}/v1/context", timeout=10) for _ in range(2))
+
+    for got in (first, second):
+        assert got.json()["requestId"] == got.headers["x-amzn-RequestId"]
+        assert got.json()["stage"] == "local" and got.json()["requestTimeEpoch"] > 0
+    assert first.json()["requestId"] != second.json()["requestId"]
+    missing = requests.get(f"{api}/v1/nowhere", timeout=10)
+    assert missing.json()["request_id"] == missing.headers["x-amzn-RequestId"]
 
 
 def test_gateway_responses_end_with_a_newline(api: str) -> None:
