@@ -111,6 +111,18 @@ def test_serves_a_snapshot_with_its_content_type_and_cache_control(snapshots_url
     assert head.headers["Content-Length"] == str(len(body))
 
 
+def test_published_snapshots_end_with_a_newline(snapshots_url: str) -> None:
+    from chalicelib.admission_results.objects import put_public_json
+    from chalicelib.wiring import deps
+
+    key = f"ppdb/test/{uuid.uuid4().hex}.json"
+    put_public_json(deps().snapshots, key, {"entries": [], "name": "Rina"})
+
+    response = requests.get(f"{snapshots_url}/{key}", timeout=5)
+    assert response.status_code == 200
+    assert response.text.endswith("}\n") and response.json()["name"] == "Rina"
+
+
 def test_a_missing_snapshot_is_a_problem_json_404(snapshots_url: str) -> None:
     response = requests.get(f"{snapshots_url}/ppdb/test/{uuid.uuid4().hex}.json", timeout=5)
     assert response.status_code == 404
