@@ -4,18 +4,15 @@ A tiny app behind the same handler and server class as ``make run``: the HTTP se
 errors are problem+json (an over-long URL is 414, as API Gateway refuses it), bodies end with a
 newline, the JWKS of the dev issuer is served at its well-known URL, the access log prints route
 templates (no path ids, no query strings), every request has a request id (in the event's
-requestContext, as API Gateway sets it, and in x-amzn-RequestId), and a hundred clients connect
-at once.
+requestContext, as API Gateway sets it, and in x-amzn-RequestId), and a hundred clients can
+connect at once (tests/e2e/test_local_concurrency.py sends 100 writes through the whole stack).
 """
 
 from __future__ import annotations
 
-import http.client
 import json
 import socket
 import threading
-import time
-from collections import Counter
 from collections.abc import Iterator
 from functools import partial
 
@@ -56,7 +53,6 @@ def tiny_app() -> Chalice:
 
     @app.route("/v1/things/{thing_id}", methods=["GET", "POST"])
     def thing(thing_id: str) -> dict[str, str]:
-        time.sleep(0.05)  # a request that takes a while, as a write does
         return {"id": thing_id}
 
     return app
@@ -190,36 +186,28 @@ def test_route_template_of_the_stand_ins_and_unknown_paths(app: Chalice) -> None
 # -- a hundred clients at once -------------------------------------------------------------------
 
 
-def test_a_hundred_clients_connecting_at_once_are_all_answered_quickly(api: str) -> None:
-    """With socketserver's backlog of 5, most of them waited for SYN retransmissions (1 s,
-    3 s, 7 s, 15 s) or were reset."""
-    clients = 100
-    gate = threading.Barrier(clients)
-    outcomes: list[tuple[object, float]] = []
-
-    def one(n: int) -> None:
-        gate.wait(timeout=30)
-        started = time.perf_counter()
-        conn = http.client.HTTPConnection(HOST, int(api.rsplit(":", 1)[1]), timeout=30)
-        try:
-            conn.request("POST", f"/v1/things/t-{n}", body=b"{}")
-            response = conn.getresponse()
-            response.read()
-            outcomes.append((response.status, time.perf_counter() - started))
-        except OSError as exc:
-            outcomes.append((type(exc).__name__, time.perf_counter() - started))
-        finally:
-            conn.close()
-
-    threads = [threading.Thread(target=one, args=(n,)) for n in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert Counter(status for status, _ in outcomes) == Counter({200: clients}), outcomes
-    slowest = max(seconds for _, seconds in outcomes)
-    assert slowest < 0.9, f"slowest {slowest:.2f} s: a connection waited for a SYN retransmit"
+def test_a_hundred_clients_can_connect_before_the_server_accepts_any(app: Chalice) -> None:
+    """The kernel completes a connection only while the listen backlog has room; socketserver's
+    default of 5 dropped the SYNs of the others (a wait of 1, 3, 7, 15 s for the retransmission,
+    or a reset), which is how the local stack lost clients under 40 concurrent writes."""
+    config = Config.create(chalice_stage="local", app_name=app.app_name)
+    handler = partial(GatewayProblemHandler, responses={})
+    server = LocalDevServer(app, config, HOST, 0, handler_cls=handler, server_cls=LocalApiServer)
+    port = server.server.server_address[1]
+    clients: list[socket.socket] = []
+    try:  # the server is not serving: nothing is accepted, connections wait in the backlog
+        for _ in range(100):
+            client = socket.socket()
+            client.settimeout(0.5)  # below the first SYN retransmission (1 s)
+            client.connect((HOST, port))
+            clients.append(client)
+    except OSError:
+        pass
+    finally:
+        for client in clients:
+            client.close()
+        server.server.server_close()
+    assert len(clients) == 100
 
 
 # -- what make job says ---------------------------------------------------------------------------
