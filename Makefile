@@ -2,12 +2,13 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+
+.PHONY: install run test check lint format package bench job token clean openapi
+
 PORT = 8000
 # `T=$$(make token ...)` must capture the token alone: the recipes below are silent (@), the
 # install step writes to stderr, and (GNU make >= 4.4) no "Entering directory" lines in sub-makes.
 MAKEFLAGS += --no-print-directory
-
-.PHONY: install run test check lint format package bench job token clean openapi
 
 # Output on stderr, so that the stdout of `make token` / `make job` is theirs alone.
 $(STAMP): requirements.txt requirements-dev.txt
