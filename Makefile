@@ -8,11 +8,18 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
 .PHONY: install run test check lint format package bench job token clean openapi
 
+PORT = 8000
+# `T=$$(make token ...)` must capture the token alone: the recipes below are silent (@), the
+# install step writes to stderr, and (GNU make >= 4.4) no "Entering directory" lines in sub-makes.
+MAKEFLAGS += --no-print-directory
+
+# Output on stderr, so that the stdout of `make token` / `make job` is theirs alone.
 $(STAMP): requirements.txt requirements-dev.txt
-	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade 'pip<26.3'
-	$(BIN)/python -m pip install -q -r requirements-dev.txt
-	touch $(STAMP)
+	@echo "installing into $(VENV) ..." >&2
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV) >&2
+	@$(BIN)/python -m pip install -q --upgrade 'pip<26.3' >&2
+	@$(BIN)/python -m pip install -q -r requirements-dev.txt >&2
+	@touch $(STAMP)
 
 $(CHECKOV_STAMP): requirements-checkov.txt
 	test -x $(CHECKOV_VENV)/bin/python || $(PY) -m venv $(CHECKOV_VENV)
@@ -21,8 +28,9 @@ $(CHECKOV_STAMP): requirements-checkov.txt
 
 install: $(STAMP)
 
+# API on 127.0.0.1:$(PORT); another port: make run PORT=8001 (PORT=0: any free port)
 run: $(STAMP)
-	$(BIN)/python -m local.run
+	$(BIN)/python -m local.run --port $(PORT)
 
 test: $(STAMP) $(CHECKOV_STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
@@ -46,11 +54,12 @@ package: $(STAMP)
 
 # Run one scheduled job now against the running local stack: make job NAME=transfer_reminders
 job: $(STAMP)
-	$(BIN)/python -m local.job $(NAME)
+	@$(BIN)/python -m local.job $(NAME)
 
 # Mint a dev token for the running local stack: make token ROLE=school_operator SUB=op-x NPSN=20606910
+# Prints the token only (T=$$(make token ROLE=parent SUB=me)).
 token: $(STAMP)
-	$(BIN)/python -m local.token --role $(ROLE) --sub $(SUB) $(if $(NPSN),--npsn $(NPSN),)
+	@$(BIN)/python -m local.token --role $(ROLE) --sub $(SUB) $(if $(NPSN),--npsn $(NPSN),)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.cold_start

@@ -1,7 +1,8 @@
 """Run one scheduled function now against the RUNNING local stack (``make job NAME=...``).
 
 Reads ``.local/stack.env`` (written by ``python -m local.run``: moto endpoint, table names,
-secrets of that run), then invokes the function the way EventBridge would, and prints the result.
+secrets of that run), then invokes the function the way EventBridge would, and prints what it did
+in one sentence (``--json``: its counters as returned).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 from local.run import STATE_DIR
+from local.summary import describe
 
 NO_STACK = "No running local stack found ({reason}). Start it first: make run"
 
@@ -54,6 +56,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m local.job", description=__doc__)
     parser.add_argument("name", nargs="?", help="scheduled function, e.g. transfer_reminders")
     parser.add_argument("--state-dir", type=Path, default=STATE_DIR)
+    parser.add_argument("--json", action="store_true", help="print the counters as JSON")
     return parser.parse_args(argv)
 
 
@@ -69,7 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     apply_env(env)  # drops AWS_PROFILE, AWS_ENDPOINT_URL_<service>, ...: never real AWS
     print(f"running {args.name} against {env['AWS_ENDPOINT_URL']} ...", file=sys.stderr)
     result = invoke_scheduled(args.name)
-    print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+    else:
+        print(describe(args.name, result))
     return 0
 
 

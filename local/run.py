@@ -3,10 +3,12 @@
 One process, all on 127.0.0.1:
 * moto's ThreadedMotoServer, with the tables, bucket (S3 -> SQS notification), queues and topics
   of infra/resources.json (local.resources);
-* the Chalice app behind chalice's LocalDevServer, with API Gateway's own errors (missing token,
-  authorizer deny, unknown route) answered as the GatewayResponses of the template define them,
-  and ``GET /snapshots/<key>`` standing in for the CloudFront distribution of the public PPDB
-  snapshots (objects under ``ppdb/`` of the snapshots bucket; SNAPSHOTS_PUBLIC_URL points there);
+* the Chalice app behind chalice's LocalDevServer with the API front of local.gateway: API
+  Gateway's own errors (missing token, authorizer deny, unknown route, over-long URL) answered
+  as problem+json, ``GET /snapshots/<key>`` standing in for the CloudFront distribution of the
+  public PPDB snapshots (SNAPSHOTS_PUBLIC_URL points there), ``GET /.well-known/jwks.json`` for
+  the issuer's keys (the dev issuer of a run is its API URL), an access log without query
+  strings or path ids, and a backlog for 100 clients connecting at once;
 * the event side Chalice local lacks: SQS pollers feeding the uploads queue and the allocations
   queue to their handlers (partial-batch semantics) and a scheduler firing every ``@schedule``
   function (daily crons and rates such as ``rate(5 minutes)``).
@@ -17,6 +19,7 @@ One process, all on 127.0.0.1:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import errno
 import json
 import logging
@@ -32,24 +35,28 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
-from chalice.local import (
-    ChaliceRequestHandler,
-    ForbiddenError,
-    InvalidAuthorizerError,
-    LambdaContext,
-    LocalDevServer,
-    LocalGatewayException,
-    NotAuthorizedError,
+from chalice.local import LambdaContext, LocalDevServer
+
+from local.gateway import (  # noqa: F401 - re-exported: tests and tools import them from here
+    JWKS_PATH,
+    SNAPSHOTS_PATH,
+    TEMPLATE,
+    BucketSnapshots,
+    GatewayProblemHandler,
+    GatewayResponse,
+    LocalApiServer,
+    gateway_error_type,
+    load_gateway_responses,
+    snapshot_key,
+    snapshot_response,
 )
+from local.summary import describe
 
 ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE = ROOT / "infra" / "resources.json"
 CHALICE_CONFIG = ROOT / ".chalice" / "config.json"
 STATE_DIR = ROOT / ".local"
 HOST = "127.0.0.1"
@@ -57,8 +64,6 @@ REGION = "ap-southeast-3"
 STAGE = "local"
 ACCOUNT = "123456789012"
 POLL_WAIT_SECONDS = 2
-SNAPSHOTS_PATH = "/snapshots/"  # the local stand-in of the CloudFront distribution
-SNAPSHOTS_PREFIX = "ppdb/"  # the only keys the distribution may read (SnapshotsBucketPolicy)
 PASSTHROUGH_ENV = ("POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_DISABLED", "POWERTOOLS_DEV")
 # Variables that would send boto3 elsewhere than the local moto server.
 SHADOWING_ENV = (
@@ -74,304 +79,6 @@ SHADOWING_ENV = (
 
 def log(message: str) -> None:
     print(f"[local] {message}", file=sys.stderr, flush=True)
-
-
-# --------------------------------------------------------------------------------------------
-# API Gateway responses (infra/resources.json GatewayResponses) for the gateway's own errors
-# --------------------------------------------------------------------------------------------
-
-PROBLEMS = "https://api.tangerangkota.go.id/edu/problems/"
-
-
-@dataclass(frozen=True)
-class GatewayResponse:
-    status: int
-    headers: dict[str, str]
-    template: str
-
-    def render(self, request_id: str) -> tuple[int, dict[str, str], bytes]:
-        body = re.sub(r"\$context\.(extendedRequestId|requestId)", request_id, self.template)
-        body = re.sub(r"\$context\.[A-Za-z.]+", "", body)
-        return self.status, dict(self.headers), body.encode("utf-8")
-
-
-def _default_response(
-    status: int, code: str, slug: str, title: str, detail: str, **headers: str
-) -> GatewayResponse:
-    body = {
-        "type": PROBLEMS + slug,
-        "title": title,
-        "status": status,
-        "code": code,
-        "detail": detail,
-        "request_id": "$context.requestId",
-    }
-    base = {"Content-Type": "application/problem+json", "Cache-Control": "no-store"}
-    return GatewayResponse(status, base | headers, json.dumps(body, ensure_ascii=False))
-
-
-# Used only when the template does not define the response type.
-DEFAULT_RESPONSES = {
-    "UNAUTHORIZED": _default_response(
-        401,
-        "unauthenticated",
-        "unauthenticated",
-        "Unauthorized",
-        "Token akses tidak ada. Silakan masuk terlebih dahulu.",
-        **{"WWW-Authenticate": "Bearer"},
-    ),
-    "ACCESS_DENIED": _default_response(
-        401,
-        "invalid_token",
-        "invalid-token",
-        "Unauthorized",
-        "Token akses tidak valid atau sudah kedaluwarsa. Silakan masuk kembali.",
-        **{"WWW-Authenticate": 'Bearer error="invalid_token"'},
-    ),
-    "MISSING_AUTHENTICATION_TOKEN": _default_response(
-        404,
-        "route_not_found",
-        "route-not-found",
-        "Not Found",
-        "Alamat atau metode yang diminta tidak tersedia.",
-    ),
-    "DEFAULT_5XX": _default_response(
-        500,
-        "internal_error",
-        "internal-error",
-        "Internal Server Error",
-        "Terjadi kesalahan pada server. Silakan coba lagi.",
-    ),
-}
-
-
-def _literal(value: Any) -> str | None:
-    """A mapping value of ResponseParameters: a quoted static string, e.g. "'no-store'"."""
-    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == "'":
-        return value[1:-1]
-    return None
-
-
-def _headers(params: dict[str, Any]) -> dict[str, str]:
-    """SAM style {"Headers": {...}} or CFN style {"gatewayresponse.header.X": ...}."""
-    raw = dict(params.get("Headers") or {})
-    prefix = "gatewayresponse.header."
-    raw |= {k[len(prefix) :]: v for k, v in params.items() if k.startswith(prefix)}
-    return {k: v for k, v in ((k, _literal(v)) for k, v in raw.items()) if v is not None}
-
-
-def _parse_response(spec: dict[str, Any], fallback: GatewayResponse | None) -> GatewayResponse:
-    templates = spec.get("ResponseTemplates") or {}
-    template = templates.get("application/json") or (fallback.template if fallback else "")
-    status = int(spec.get("StatusCode") or (fallback.status if fallback else 500))
-    return GatewayResponse(status, _headers(spec.get("ResponseParameters") or {}), template)
-
-
-def _specs(resource: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    props = resource.get("Properties") or {}
-    if resource.get("Type") == "AWS::ApiGateway::GatewayResponse":
-        kind = props.get("ResponseType")
-        return {kind: props} if isinstance(kind, str) else {}
-    responses = props.get("GatewayResponses")  # SAM AWS::Serverless::Api (Chalice's RestAPI)
-    return dict(responses) if isinstance(responses, dict) else {}
-
-
-def load_gateway_responses(path: Path = TEMPLATE) -> dict[str, GatewayResponse]:
-    responses = dict(DEFAULT_RESPONSES)
-    try:
-        template = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return responses
-    for resource in (template.get("Resources") or {}).values():
-        for kind, spec in _specs(resource).items():
-            responses[kind] = _parse_response(spec, responses.get(kind))
-    return responses
-
-
-def gateway_error_type(error: LocalGatewayException) -> str:
-    """Which API Gateway response type chalice local's error stands for."""
-    if isinstance(error, NotAuthorizedError):
-        return "UNAUTHORIZED"  # no Authorization header on a route with an authorizer
-    if isinstance(error, InvalidAuthorizerError):
-        return "AUTHORIZER_CONFIGURATION_ERROR"
-    if isinstance(error, ForbiddenError):
-        if error.headers.get("x-amzn-ErrorType") == "AccessDeniedException":
-            return "ACCESS_DENIED"  # the authorizer denied the token
-        return "MISSING_AUTHENTICATION_TOKEN"  # no such route
-    return "DEFAULT_5XX" if error.CODE >= 500 else "DEFAULT_4XX"
-
-
-# --------------------------------------------------------------------------------------------
-# Public PPDB snapshots (CloudFront + origin access control in the deployment)
-# --------------------------------------------------------------------------------------------
-
-SNAPSHOT_NOT_FOUND = _default_response(
-    404,
-    "snapshot_not_found",
-    "snapshot-not-found",
-    "Tidak ditemukan",
-    "Snapshot peringkat tidak ditemukan atau belum diterbitkan.",
-)
-
-
-@dataclass(frozen=True)
-class SnapshotObject:
-    body: bytes
-    content_type: str
-    cache_control: str | None = None
-    etag: str | None = None
-    last_modified: datetime | None = None
-
-
-class BucketSnapshots:
-    """Reads snapshot objects from the snapshots bucket of the running settings (moto)."""
-
-    def get(self, key: str) -> SnapshotObject | None:
-        from botocore.exceptions import ClientError
-
-        from chalicelib.core.aws import client
-        from chalicelib.core.settings import get_settings
-
-        try:
-            got = client("s3").get_object(Bucket=get_settings().snapshots_bucket, Key=key)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
-                return None
-            raise
-        return SnapshotObject(
-            body=got["Body"].read(),
-            content_type=got.get("ContentType") or "binary/octet-stream",
-            cache_control=got.get("CacheControl"),
-            etag=got.get("ETag"),
-            last_modified=got.get("LastModified"),
-        )
-
-
-def snapshot_key(path: str) -> str | None:
-    """The bucket key a ``/snapshots/...`` URL path names, or None when it names no snapshot
-    (outside ``ppdb/``, empty segments, ``.``/``..``): like the bucket policy, not readable."""
-    raw = urlsplit(path).path  # CloudFront's cache policy forwards no query string
-    if not raw.startswith(SNAPSHOTS_PATH):
-        return None
-    key = unquote(raw[len(SNAPSHOTS_PATH) :])
-    if not key.startswith(SNAPSHOTS_PREFIX) or any(
-        part in ("", ".", "..") for part in key.split("/")
-    ):
-        return None
-    return key
-
-
-def snapshot_response(
-    source: BucketSnapshots, path: str, request_id: str
-) -> tuple[int, dict[str, str], bytes]:
-    """What the distribution answers for ``path``: the object with its Content-Type and
-    Cache-Control, or 404 problem+json (CloudFront itself answers 403 for a missing key)."""
-    key = snapshot_key(path)
-    found = source.get(key) if key is not None else None
-    if found is None:
-        status, headers, body = SNAPSHOT_NOT_FOUND.render(request_id)
-        return status, headers | {"x-amzn-RequestId": request_id}, body
-    headers = {
-        "Content-Type": found.content_type,
-        "X-Content-Type-Options": "nosniff",  # the response headers policy adds it
-        "x-amzn-RequestId": request_id,
-    }
-    if found.cache_control:
-        headers["Cache-Control"] = found.cache_control
-    if found.etag:
-        headers["ETag"] = found.etag
-    if found.last_modified is not None:
-        headers["Last-Modified"] = format_datetime(found.last_modified.astimezone(UTC), usegmt=True)
-    return 200, headers, found.body
-
-
-class GatewayProblemHandler(ChaliceRequestHandler):
-    """chalice local's handler, answering gateway errors the way the deployed API does, and
-    serving the public snapshots the way their CloudFront distribution does."""
-
-    def __init__(
-        self,
-        request: Any,
-        client_address: Any,
-        server: Any,
-        app_object: Any,
-        config: Any,
-        responses: dict[str, GatewayResponse],
-        snapshots: BucketSnapshots | None = None,
-    ) -> None:
-        self.gateway_responses = responses
-        self.snapshots = snapshots
-        super().__init__(request, client_address, server, app_object, config)
-
-    def _send_gateway_response(self, kind: str, request_id: str, fallback: int) -> bool:
-        response = self.gateway_responses.get(kind) or self.gateway_responses.get(
-            "DEFAULT_5XX" if fallback >= 500 else "DEFAULT_4XX"
-        )
-        if response is None:
-            return False
-        status, headers, body = response.render(request_id)
-        headers |= {"x-amzn-RequestId": request_id, "x-amzn-ErrorType": kind}
-        ChaliceRequestHandler._send_http_response(self, status, headers, body)
-        return True
-
-    def _send_error_response(self, error: LocalGatewayException) -> None:
-        request_id = str(error.headers.get("x-amzn-RequestId") or uuid.uuid4())
-        if not self._send_gateway_response(gateway_error_type(error), request_id, error.CODE):
-            super()._send_error_response(error)
-
-    def _send_http_response(
-        self, code: int, headers: dict[str, Any], body: str | bytes | None
-    ) -> None:
-        # Chalice answers a known path with an unknown method itself (405); API Gateway answers
-        # MISSING_AUTHENTICATION_TOKEN before any Lambda runs.
-        if code == 405 and b"MethodNotAllowedError" in _as_bytes(body):
-            self._send_gateway_response("MISSING_AUTHENTICATION_TOKEN", str(uuid.uuid4()), 403)
-            return
-        super()._send_http_response(code, headers, body)
-
-    def _serve_snapshot(self) -> None:
-        assert self.snapshots is not None
-        self._parse_payload()  # drain any body so the connection stays usable
-        status, headers, body = snapshot_response(self.snapshots, self.path, str(uuid.uuid4()))
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def _handle_guarded(self) -> None:
-        try:
-            if (
-                self.snapshots is not None
-                and self.command in ("GET", "HEAD")
-                and self.path.startswith(SNAPSHOTS_PATH)
-            ):
-                self._serve_snapshot()
-                return
-            self._generic_handle()
-        except Exception:  # noqa: BLE001 - e.g. the authorizer itself crashed: a 5xx, not a hang
-            traceback.print_exc()
-            self._send_gateway_response("AUTHORIZER_FAILURE", str(uuid.uuid4()), 500)
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("do_"):  # any other method (TRACE, CONNECT, QUERY, ...)
-            return self._unsupported_method
-        raise AttributeError(name)
-
-    def _unsupported_method(self) -> None:
-        """API Gateway has no such method on any resource: its gateway response, not a 501."""
-        self._parse_payload()  # drain the body so the connection stays usable
-        self._send_gateway_response("MISSING_AUTHENTICATION_TOKEN", str(uuid.uuid4()), 403)
-
-    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _handle_guarded
-
-
-def _as_bytes(body: str | bytes | None) -> bytes:
-    if body is None:
-        return b""
-    return body if isinstance(body, bytes) else body.encode("utf-8")
 
 
 # --------------------------------------------------------------------------------------------
@@ -697,7 +404,7 @@ class Scheduler(threading.Thread):
             if fired > self.clock():
                 break
             try:
-                log(f"scheduled {name}: {self.invoke(name, fired)}")
+                log(f"scheduled {describe(name, self.invoke(name, fired))}")
             except Exception:  # noqa: BLE001 - a failed run must not stop the scheduler
                 traceback.print_exc()
             # the slot after this one, or after now if the run outlasted its interval
@@ -786,7 +493,7 @@ def thread_local_requests(app: Any) -> None:
         app.__class__ = CustomLocalChalice
 
 
-def _bind_api(port: int) -> LocalDevServer:
+def _bind_api(port: int, jwks: Callable[[], str | None]) -> LocalDevServer:
     from functools import partial
 
     from chalice.config import Config
@@ -798,9 +505,27 @@ def _bind_api(port: int) -> LocalDevServer:
         chalice_stage=STAGE, app_name=app.app_name, lambda_timeout=60, lambda_memory_size=512
     )
     handler = partial(
-        GatewayProblemHandler, responses=load_gateway_responses(), snapshots=BucketSnapshots()
+        GatewayProblemHandler,
+        responses=load_gateway_responses(),
+        snapshots=BucketSnapshots(),
+        jwks=jwks,
     )
-    return LocalDevServer(app, config, HOST, port, handler_cls=handler)
+    return LocalDevServer(app, config, HOST, port, handler_cls=handler, server_cls=LocalApiServer)
+
+
+class PoolFullFilter(logging.Filter):
+    """urllib3 says "Connection pool is full, discarding connection" whenever more threads than
+    a boto3 client's pool (10) call moto at once, e.g. 100 concurrent requests: harmless (the
+    connection is closed instead of kept) and alarming on the console. Its other warnings stay."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Connection pool is full")
+
+
+def quiet_pool_warnings() -> None:
+    pool_logger = logging.getLogger("urllib3.connectionpool")
+    if not any(isinstance(f, PoolFullFilter) for f in pool_logger.filters):
+        pool_logger.addFilter(PoolFullFilter())
 
 
 def _provision(stack: Stack, keys: Any, seed: bool) -> None:
@@ -849,11 +574,13 @@ def start_stack(
     from local import devauth
 
     stack = Stack()
+    quiet_pool_warnings()
     try:
         stack._moto, stack.moto_url = start_moto(moto_port)
-        stack._api = _bind_api(api_port)
+        stack._api = _bind_api(api_port, jwks=lambda: stack.keys.jwks_json if stack.keys else None)
         stack.api_url = f"http://{HOST}:{stack._api.server.server_address[1]}"
-        _provision(stack, devauth.generate(), seed)
+        # The dev issuer is the API itself: {issuer}/.well-known/jwks.json is served (as Cognito)
+        _provision(stack, dataclasses.replace(devauth.generate(), issuer=stack.api_url), seed)
         _start_workers(stack, scheduler)
         if state_dir is not None:
             write_state(stack, state_dir)
@@ -918,6 +645,7 @@ def banner(stack: Stack) -> str:
            admissions_tick every 5 min, admission_release every 15 min
            run one now: make job NAME=admissions_tick
   snapshots {stack.env.get("SNAPSHOTS_PUBLIC_URL")}/ppdb/...  (stands in for CloudFront)
+  contract {stack.api_url}/v1/openapi.json   JWKS {stack.api_url}{JWKS_PATH} (dev issuer)
   seeded   {seeded}
   users (dev tokens valid 12 h, signed by this run's key):
 {users}
@@ -945,6 +673,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def port_in_use(port: int, moto_port: int, reason: str) -> str:
+    """What to do when a port is taken, in the command the newcomer typed (make run)."""
+    moto = f" or {moto_port} (moto, --moto-port)" if moto_port else ""
+    return (
+        f"{reason}: port {port} (API){moto} is taken, perhaps by another `make run`.\n"
+        f"  Choose another port: make run PORT={port + 1 if port else 8001}"
+        f"   (PORT=0: any free port; python -m local.run --port {port + 1 if port else 8001})"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
@@ -958,7 +696,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         if exc.errno != errno.EADDRINUSE:
             raise
-        log(f"{exc.strerror}: port {args.port} (API) or {args.moto_port} (moto); try --port 0")
+        log(port_in_use(args.port, args.moto_port, exc.strerror))
         return 1
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

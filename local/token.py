@@ -1,13 +1,16 @@
 """Mint a dev access token for the running local stack (`make token ROLE=parent SUB=me`).
 
 Signs with the per-run key that `make run` left in .local/dev-signing-key.pem; the token is
-shaped like a Cognito access token and is accepted only by that local run.
+shaped like a Cognito access token and is accepted only by that local run. Prints the token and
+nothing else on stdout (``T=$(make token ROLE=parent SUB=me)``). LOCAL_STATE_DIR, when set, names
+another state directory (tests).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -28,7 +31,7 @@ def read_env(path: Path) -> dict[str, str]:
 
 
 def keys_from_state(state_dir: Path | None = None) -> DevKeys:
-    state_dir = state_dir or STATE_DIR
+    state_dir = state_dir or Path(os.environ.get("LOCAL_STATE_DIR") or STATE_DIR)
     env = read_env(state_dir / "stack.env")
     pem = (state_dir / "dev-signing-key.pem").read_text(encoding="utf-8")
     kid = json.loads(env["JWKS_JSON"])["keys"][0]["kid"]

@@ -42,7 +42,8 @@ def dump(doc: Any) -> bytes:
 
 
 def put_public_json(store: Storage, key: str, doc: Any) -> None:
-    store.put(key, dump(doc), JSON, cache_control=PUBLIC_CACHE)
+    """A public document as CloudFront serves it: compact JSON ending with a newline."""
+    store.put(key, dump(doc) + b"\n", JSON, cache_control=PUBLIC_CACHE)
 
 
 @cache

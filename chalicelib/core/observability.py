@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from functools import lru_cache
 from typing import Any
 
@@ -71,8 +72,15 @@ def logger() -> Logger:
     )
 
 
+# Most invocations add no metric (a GET, a job with nothing to do); Powertools then warns on every
+# flush, which reads like an error in `make run` / `make job` and in every Lambda log. Ignored the
+# way its documentation suggests, this message only: every other warning still shows.
+EMPTY_METRICS_WARNING = "No application metrics to publish"
+
+
 @lru_cache(maxsize=1)
 def metrics() -> Metrics:
+    warnings.filterwarnings("ignore", message=EMPTY_METRICS_WARNING, category=UserWarning)
     return Metrics(service=SERVICE, namespace="TangerangLiveEdu")
 
 

@@ -9,11 +9,17 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
+import socket
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +30,7 @@ from chalice.local import LocalDevServer
 
 from chalicelib.core.aws import client as aws_client
 from chalicelib.core.settings import get_settings
-from local import job
+from local import job, run
 from local.run import (
     HOST,
     AppFunction,
@@ -37,6 +43,7 @@ from local.run import (
     function_limits,
     load_gateway_responses,
     next_fire,
+    quiet_pool_warnings,
     runnable_jobs,
     settings_env,
     snapshot_key,
@@ -44,6 +51,7 @@ from local.run import (
 )
 
 pytestmark = pytest.mark.xdist_group("local_stack")
+ROOT = Path(__file__).resolve().parents[2]
 
 # --------------------------------------------------------------------------------------------
 # Public snapshots
@@ -101,6 +109,18 @@ def test_serves_a_snapshot_with_its_content_type_and_cache_control(snapshots_url
     assert head.status_code == 200
     assert head.content == b""
     assert head.headers["Content-Length"] == str(len(body))
+
+
+def test_published_snapshots_end_with_a_newline(snapshots_url: str) -> None:
+    from chalicelib.admission_results.objects import put_public_json
+    from chalicelib.wiring import deps
+
+    key = f"ppdb/test/{uuid.uuid4().hex}.json"
+    put_public_json(deps().snapshots, key, {"entries": [], "name": "Rina"})
+
+    response = requests.get(f"{snapshots_url}/{key}", timeout=5)
+    assert response.status_code == 200
+    assert response.text.endswith("}\n") and response.json()["name"] == "Rina"
 
 
 def test_a_missing_snapshot_is_a_problem_json_404(snapshots_url: str) -> None:
@@ -340,3 +360,59 @@ def test_make_job_lists_every_scheduled_function(capsys: pytest.CaptureFixture[s
     for name in ("admissions_tick", "admission_reminders", "admission_release",
                  "transfer_reminders"):  # fmt: skip
         assert name in usage
+
+
+# --------------------------------------------------------------------------------------------
+# The console of make run / make job
+# --------------------------------------------------------------------------------------------
+
+QUIET_RUN = """
+import json, warnings
+from local.run import AppFunction
+test_event = {"Service": "Amazon S3", "Event": "s3:TestEvent"}
+record = {"messageId": "m-1", "receiptHandle": "r", "body": json.dumps(test_event),
+          "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+          "eventSourceARN": "arn:aws:sqs:ap-southeast-3:123456789012:q", "awsRegion": "x"}
+print(AppFunction("on_upload_event")({"Records": [record]}))
+warnings.warn("a warning that matters", UserWarning)
+"""
+
+
+def test_an_invocation_that_adds_no_metric_prints_no_powertools_warning() -> None:
+    """As `make run` and `make job` invoke functions (a fresh interpreter, default warning
+    filters, settings of this session): only the warnings that matter reach the console."""
+    done = subprocess.run(  # noqa: S603 - this interpreter, fixed code
+        [sys.executable, "-W", "default", "-c", QUIET_RUN],
+        cwd=ROOT, env=os.environ | {"POWERTOOLS_METRICS_DISABLED": "true"},
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "batchItemFailures" in done.stdout  # the function ran, through the app's middleware
+    assert "a warning that matters" in done.stderr
+    assert "No application metrics" not in done.stderr, done.stderr
+
+
+def test_a_full_connection_pool_is_not_reported_but_other_urllib3_warnings_are(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    quiet_pool_warnings()
+    pool = logging.getLogger("urllib3.connectionpool")
+    with caplog.at_level(logging.WARNING, logger="urllib3.connectionpool"):
+        pool.warning("Connection pool is full, discarding connection: %s", "127.0.0.1")
+        pool.warning("Retrying (%s) after connection broken", "Retry(total=2)")
+    assert [r.getMessage() for r in caplog.records] == [
+        "Retrying (Retry(total=2)) after connection broken"
+    ]
+
+
+def test_a_taken_port_is_answered_with_the_make_command_that_works(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with socket.socket() as taken:
+        taken.bind((HOST, 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert run.main(["--port", str(port), "--no-seed", "--no-scheduler"]) == 1
+    err = capsys.readouterr().err
+    assert f"port {port} (API) is taken" in err
+    assert f"make run PORT={port + 1}" in err

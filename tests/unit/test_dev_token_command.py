@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shlex
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -50,3 +54,62 @@ def test_the_command_explains_when_no_stack_runs(
 
     assert token.main(["--role", "parent", "--sub", "x"]) == 2
     assert "make run" in capsys.readouterr().err
+
+
+# -- make token: stdout is the token and nothing else (T=$(make token ...)) ------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+JWT_LINE = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\n")
+
+
+def make(directory: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`make` as a newcomer's shell runs it (not inside `make test`: no MAKELEVEL, MAKEFLAGS)."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")} | env
+    return subprocess.run(  # noqa: S603 - fixed command
+        ["make", *args],  # noqa: S607 - make from PATH, as the README uses it
+        cwd=directory, capture_output=True, text=True, env=environ, timeout=120, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_token_prints_only_a_token_the_stack_accepts(tmp_path: Path) -> None:
+    """The README's command; `-o` (assume the venv stamp is old enough) so it never installs."""
+    if not (ROOT / ".venv" / "bin" / "python").exists():
+        pytest.skip("no virtualenv")
+    keys = devauth.generate()
+    write_state(tmp_path, keys)
+
+    done = make(ROOT, "-o", ".venv/.installed", "token", "ROLE=school_operator", "SUB=op-7",
+                "NPSN=20606910", LOCAL_STATE_DIR=str(tmp_path))  # fmt: skip
+
+    assert done.returncode == 0, done.stderr
+    assert JWT_LINE.fullmatch(done.stdout), done.stdout
+    claims = TokenVerifier(keys.issuer, keys.client_id, keys.jwks_json).verify(done.stdout.strip())
+    assert principal_from_claims(claims).npsn == "20606910"
+
+
+FAKE_PYTHON = """#!/bin/sh
+case "$*" in
+  *"-m pip"*) echo "Collecting chalice (noise a token must not contain)";;
+  *"-m local.token"*) echo "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln";;
+  *) echo "unexpected: $*"; exit 1;;
+esac
+"""
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_token_keeps_the_install_step_out_of_stdout(tmp_path: Path) -> None:
+    """A first `make token` (or one after requirements changed) installs first: on stderr."""
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    python = tmp_path / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text(FAKE_PYTHON)
+    python.chmod(0o755)
+    for name in ("requirements.txt", "requirements-dev.txt"):
+        (tmp_path / name).write_text("")
+
+    done = make(tmp_path, "token", "ROLE=parent", "SUB=me")
+
+    assert done.returncode == 0, done.stderr
+    assert "Collecting" in done.stderr  # the install ran ...
+    assert done.stdout == "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln\n"  # ... and stdout is clean
