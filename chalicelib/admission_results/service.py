@@ -276,7 +276,8 @@ def result(
 ) -> AdmissionResultPublic:
     found = _find(aid, deps)
     reg = found.registration if found is not None else None
-    period = deps.admissions.get_period(found.period_id) if found is not None else None
+    # cached: an announcement shows up to PERIOD_CACHE_SECONDS late, never early
+    period = deps.admissions.get_period(found.period_id, cached=True) if found else None
     route = route_of(period.config, reg.route) if period is not None and reg is not None else None
     now = deps.clock.now()
     shown = period is not None and announced(period, route, now)
