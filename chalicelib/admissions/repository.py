@@ -227,7 +227,9 @@ class AdmissionRepository(Protocol):
 
     def schools(self, pid: str, import_id: str, cached: bool = False) -> list[PeriodSchool]: ...
 
-    def school(self, pid: str, import_id: str, npsn: str) -> PeriodSchool | None: ...
+    def school(
+        self, pid: str, import_id: str, npsn: str, cached: bool = False
+    ) -> PeriodSchool | None: ...
 
     def put_import(self, job: ImportJob) -> None: ...
 
@@ -368,7 +370,15 @@ class DynamoAdmissionRepository:
             for m in CounterModel.query(f"pschools#{pid}#{import_id}")
         )
 
-    def school(self, pid: str, import_id: str, npsn: str) -> PeriodSchool | None:
+    def school(
+        self, pid: str, import_id: str, npsn: str, cached: bool = False
+    ) -> PeriodSchool | None:
+        """One school of an import; ``cached``: looked up in the cached list of the import (one
+        Query per SCHOOLS_CACHE_SECONDS per instance instead of a GetItem per lookup)."""
+        if cached:
+            return next(
+                (s for s in self.schools(pid, import_id, cached=True) if s.npsn == npsn), None
+            )
         try:
             m = CounterModel.get(f"pschools#{pid}#{import_id}", npsn)
         except CounterModel.DoesNotExist:

@@ -6,6 +6,7 @@ ever decides a window on a configuration that is about to change."""
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
@@ -23,8 +24,8 @@ from tests.support.ppdb_api import Scene, period_body, preregistered, verify_all
 
 @pytest.fixture
 def reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
-    """GetItem of period items (``period#...`` / ``config``) and Query of period school lists
-    (``pschools#...``) made while the test runs."""
+    """GetItem of period items (``period#...`` / ``config``), Query of period school lists and
+    GetItem of one school of a period (``pschools#...``) made while the test runs."""
     seen: Counter[str] = Counter()
     original = botocore.client.BaseClient._make_api_call
 
@@ -35,6 +36,8 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
                 seen["period"] += 1
             if operation == "Query" and "'pschools#" in text:
                 seen["schools"] += 1
+            if operation == "GetItem" and "'pschools#" in text:
+                seen["school"] += 1
         return original(client, operation, params)
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
@@ -74,7 +77,7 @@ def test_a_period_cannot_change_in_the_last_seconds_before_its_first_window(
     assert status == 409 and problem["code"] == "period_started"
 
 
-def test_a_registration_change_reads_period_and_schools_from_the_instance_cache(
+def test_a_registration_change_and_the_application_view_read_period_and_schools_from_the_cache(
     api: Api, ppdb_scene: Scene, ppdb_clock: FixedClock, reads: Counter[str]
 ) -> None:
     parent = ppdb_scene.tokens["parent"]
@@ -89,4 +92,31 @@ def test_a_registration_change_reads_period_and_schools_from_the_instance_cache(
     status, app, _ = api.call("PUT", path, parent, {"route": "domisili", "choices": [second]})
     assert status == 200, app
     assert app["registration"]["choices"][0]["npsn"] == second
-    assert (reads["period"], reads["schools"]) == (0, 0)
+    status, app, _ = api.call("GET", f"/v1/admissions/applications/{aid}", parent)
+    assert status == 200 and app["registration"]["choices"][0]["name"].startswith("SMP Negeri")
+    assert (reads["period"], reads["schools"], reads["school"]) == (0, 0, 0)
+
+
+def test_a_live_snapshot_is_read_from_s3_once_per_instance_for_its_ttl(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from chalicelib.admission_results import service
+    from chalicelib.admission_results.objects import put_public_json
+    from chalicelib.wiring import deps
+
+    gets: Counter[str] = Counter()
+    original = botocore.client.BaseClient._make_api_call
+
+    def counting(client: Any, operation: str, params: Any) -> Any:
+        if client.meta.service_model.service_name == "s3" and operation == "GetObject":
+            gets[params["Key"]] += 1
+        return original(client, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
+    store, key = deps().snapshots, f"ppdb/{uuid.uuid4().hex}/domisili/20600001.json"
+    assert service._snapshot(store, key) is None  # not published yet: not cached either
+    put_public_json(store, key, {"entries": [], "generated_at": "2027-06-30T01:00:00Z"})
+    for _ in range(3):
+        doc = service._snapshot(store, key)
+        assert doc is not None and doc["generated_at"] == "2027-06-30T01:00:00Z"
+    assert gets[key] == 2  # the miss before publication, then one read for three polls
