@@ -53,6 +53,54 @@ LATENCY_MS = {
 }
 OTHER_SERVICE_MS = 15.0
 
+# The capacity model (docs/capacity.md): the busiest hour of a registration window and of an
+# announcement. Per scenario: the families acting in that hour (cohort x share in the first
+# hour), the peak factor of the busiest minutes over the hour's average, and per endpoint the
+# requests each family makes in that hour plus a fixed number per hour (school operators, staff).
+COHORT = 30_000  # the larger yearly cohort (SD ~30k, SMP ~26k; docs/capacity.md)
+DESIGN_MARGIN = 2.0  # size for twice the expected peak (security brief, figure 12)
+PA = "/v1/admissions/applications/{application_id}"
+PP = "/v1/admissions/periods/{period_id}"
+SCENARIOS: dict[str, dict[str, object]] = {
+    "registration hour": {
+        "families": COHORT * 0.5,  # half the window's families in its first hour
+        "peak": 2.0,  # the first minutes carry twice the hour's average
+        "mix": [  # (endpoint, role, per family, fixed per hour)
+            ("GET /v1/admissions/periods", "parent", 1, 0),
+            (f"GET {PP}", "parent", 1, 0),
+            (f"GET {PP}/schools", "parent", 1, 0),
+            ("GET /v1/admissions/applications", "parent", 1, 0),
+            (f"GET {PA}", "parent", 3, 0),
+            (f"PUT {PA}/registration", "parent", 1.5, 0),
+            (f"GET {PA}/position (again, cached)", "parent", 30, 0),  # a poll a minute, 30 min
+            ("GET /v1/notifications/unread-count", "parent", 30, 0),  # the same
+            ("GET /v1/notifications", "parent", 2, 0),
+            ("POST /v1/notifications/{notification_id}/read", "parent", 1, 0),
+            (f"GET {PA}/documents", "parent", 0.5, 0),
+            (f"POST {PA}/documents", "parent", 0.1, 0),
+            ("GET /v1/public/admissions/periods/{period_id}/statistics", "public", 0.5, 0),
+            (f"GET {PP}/verification-queue", "operator (verifying school)", 0, 298 * 30),
+            (f"GET {PA}", "operator (verifying school)", 0, 298 * 30),
+        ],
+    },
+    "announcement hour": {
+        "families": COHORT * 0.8,  # most families look in the first hour after the push
+        "peak": 3.0,  # the push reaches everyone at the announcement minute
+        "mix": [
+            ("GET /v1/notifications/unread-count", "parent", 10, 0),
+            ("GET /v1/notifications", "parent", 1, 0),
+            ("POST /v1/notifications/{notification_id}/read", "parent", 1, 0),
+            ("GET /v1/admissions/applications", "parent", 1, 0),
+            (f"GET {PA}", "parent", 1.5, 0),
+            (f"GET {PA}/result (again, cached)", "parent", 2, 0),
+            (f"POST {PA}/confirm", "parent", 0.2, 0),  # where daftar ulang opens at once
+            ("GET /v1/public/admissions/periods/{period_id}/statistics", "public", 0.3, 0),
+            (f"GET {PP}/statistics", "education_staff", 0, 600),
+            (f"GET {PP}/schools/{{npsn}}/results.xlsx", "education_staff", 0, 298 * 2),
+        ],
+    },
+}
+
 
 @dataclass(frozen=True)
 class Stats:
@@ -159,6 +207,50 @@ def table(stats: list[Stats]) -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class Load:
+    endpoint: str
+    role: str
+    rps: float  # expected peak requests/s
+    duration_ms: float  # AWS est. p95
+    dynamodb: float  # calls per request
+
+
+def model(stats: list[Stats], scenario: dict[str, object]) -> list[Load]:
+    by_key = {(s.endpoint, s.role): s for s in stats}
+    families = float(scenario["families"])  # type: ignore[arg-type]
+    peak = float(scenario["peak"])  # type: ignore[arg-type]
+    loads = []
+    for endpoint, role, per_family, fixed in scenario["mix"]:  # type: ignore[attr-defined]
+        s = by_key[(endpoint, role)]
+        rps = (families * per_family + fixed) / 3600 * peak
+        loads.append(Load(endpoint, role, rps, s.aws[1], s.dynamodb))
+    return loads
+
+
+def model_table(name: str, loads: list[Load]) -> str:
+    lines = [
+        f"### {name}\n",
+        "| endpoint | role | req/s expected | req/s design (x2) | AWS est. p95 ms "
+        "| concurrency design | DynamoDB calls/s design |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    total = conc = calls = 0.0
+    for x in loads:
+        design = x.rps * DESIGN_MARGIN
+        c = design * x.duration_ms / 1000
+        total, conc, calls = total + x.rps, conc + c, calls + design * x.dynamodb
+        lines.append(
+            f"| {x.endpoint} | {x.role} | {x.rps:.1f} | {design:.1f} | {x.duration_ms:.1f} "
+            f"| {c:.1f} | {design * x.dynamodb:.0f} |"
+        )
+    lines.append(
+        f"| **total** | | **{total:.0f}** | **{total * DESIGN_MARGIN:.0f}** | "
+        f"{conc * 1000 / (total * DESIGN_MARGIN):.1f} (mean) | **{conc:.1f}** | **{calls:.0f}** |"
+    )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=20, help="measured rounds after a warm-up")
@@ -180,8 +272,11 @@ def main(argv: list[str] | None = None) -> int:
     print(table(routes))
     print("\n## Jobs and queue consumers (same factor; their own memory is in docs/capacity.md)\n")
     print(table(jobs))
+    print("\n## Capacity model (docs/capacity.md; Little's law: concurrency = req/s x duration)\n")
+    for name, scenario in SCENARIOS.items():
+        print(model_table(name, model(stats, scenario)) + "\n")
     documented = documented_routes()
-    print(f"\n{len(measured & documented)} of {len(documented)} documented routes measured.")
+    print(f"{len(measured & documented)} of {len(documented)} documented routes measured.")
     if missing:
         print("NOT MEASURED: " + ", ".join(f"{m} {p}" for m, p in missing))
         return 1

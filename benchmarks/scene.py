@@ -444,13 +444,11 @@ def ppdb_season(b: Bench, w: World, keys: Any, every_route: bool = False) -> Non
     import dataclasses
     from datetime import timedelta
 
-    from chalicelib.admission_enrolment import jobs as enrolment_jobs
-    from chalicelib.admission_results import jobs as results_jobs
     from chalicelib.core.clock import FixedClock
     from chalicelib.wiring import deps, use
     from tests.support import spreadsheets
     from tests.support.factories import PDF, nik
-    from tests.support.ppdb import T0, take_allocation_messages
+    from tests.support.ppdb import T0
     from tests.support.ppdb_api import period_body
 
     clock = FixedClock(T0 - timedelta(days=10))
@@ -521,54 +519,76 @@ def ppdb_season(b: Bench, w: World, keys: Any, every_route: bool = False) -> Non
         b.call("parent", "GET", A, parent, application_id=aid)
         b.call("parent", "GET", "/v1/admissions/applications", parent)
 
-        def worker(label: str) -> None:
-            for message in take_allocation_messages(pid):
-                with b.counter.measure() as ops:
-                    results_jobs.allocate(message, deps())
-                b.record(f"SQS on_allocation_request ({label})", "system", ops)
+        results_and_enrolment(b, staff, parent, pid, npsns, aid, clock, every_route)
+    finally:
+        use(None)
 
-        with b.counter.measure() as ops:
-            results_jobs.tick(deps())  # afirmasi and mutasi have closed: their run is requested
-        b.record("job admissions_tick (window open, closed routes requested)", "system", ops)
-        worker("2 closed routes, no applicant")
-        b.call("parent", "GET", A + "/position", parent, application_id=aid)
-        clock.advance(timedelta(days=4))  # every window closed, after the announcement time
-        with b.counter.measure() as ops:
-            results_jobs.tick(deps())
-        b.record("job admissions_tick (request the run of all routes)", "system", ops)
-        worker("4 routes, 1 applicant, 3 schools")
-        b.call("education_staff", "GET", P + "/allocations/latest", staff, period_id=pid)
-        if every_route:
-            rerun = {"reason": "Jalankan ulang setelah koreksi data"}
-            b.call("education_staff", "POST", P + "/allocations", staff, rerun, 202, period_id=pid)
-            worker("staff re-run, 4 routes, 1 applicant")
-        with b.counter.measure() as ops:
-            results_jobs.tick(deps())
-        b.record("job admissions_tick (announce the run)", "system", ops)
-        with b.counter.measure() as ops:
-            results_jobs.tick(deps())
-        b.record("job admissions_tick (queue result notifications)", "system", ops)
+
+def results_and_enrolment(
+    b: Bench, staff: str, parent: str, pid: str, npsns: list[str], aid: str, clock: Any,
+    every_route: bool,
+) -> None:  # fmt: skip
+    """The second half of ``ppdb_season``: ticks, allocation runs, position, announcement,
+    result, daftar ulang, release and statistics."""
+    from datetime import timedelta
+
+    from chalicelib.admission_enrolment import jobs as enrolment_jobs
+    from chalicelib.admission_results import jobs as results_jobs
+    from chalicelib.wiring import deps
+    from tests.support.ppdb import take_allocation_messages
+
+    def worker(label: str) -> None:
         for message in take_allocation_messages(pid):
             with b.counter.measure() as ops:
                 results_jobs.allocate(message, deps())
-            b.record("SQS on_allocation_request (announce one route)", "system", ops)
-        b.call("parent", "GET", A + "/result", parent, application_id=aid)
-        b.call("parent", "POST", A + "/confirm", parent, {}, application_id=aid)
-        if every_route:
-            b.call("education_staff", "PUT", P + "/schools/{npsn}/reregistration-seats", staff,
-                   {"seats": 40, "reason": "Satu rombel ditambah oleh Dinas"}, period_id=pid,
-                   npsn=npsns[0])  # fmt: skip
-        b.call("education_staff", "GET", P + "/schools/{npsn}/results.xlsx", staff, period_id=pid,
-               npsn=npsns[0])  # fmt: skip
+            b.record(f"SQS on_allocation_request ({label})", "system", ops)
+
+    with b.counter.measure() as ops:
+        results_jobs.tick(deps())  # afirmasi and mutasi have closed: their run is requested
+    b.record("job admissions_tick (window open, closed routes requested)", "system", ops)
+    worker("2 closed routes, no applicant")
+    b.call("parent", "GET", A + "/position", parent, application_id=aid)
+    if every_route:  # the next poll in this instance: the snapshots are cached
+        b.call("parent", "GET", A + "/position", parent, label=" (again, cached)",
+               application_id=aid)  # fmt: skip
+    clock.advance(timedelta(days=4))  # every window closed, after the announcement time
+    with b.counter.measure() as ops:
+        results_jobs.tick(deps())
+    b.record("job admissions_tick (request the run of all routes)", "system", ops)
+    worker("4 routes, 1 applicant, 3 schools")
+    b.call("education_staff", "GET", P + "/allocations/latest", staff, period_id=pid)
+    if every_route:
+        rerun = {"reason": "Jalankan ulang setelah koreksi data"}
+        b.call("education_staff", "POST", P + "/allocations", staff, rerun, 202, period_id=pid)
+        worker("staff re-run, 4 routes, 1 applicant")
+    with b.counter.measure() as ops:
+        results_jobs.tick(deps())
+    b.record("job admissions_tick (announce the run)", "system", ops)
+    with b.counter.measure() as ops:
+        results_jobs.tick(deps())
+    b.record("job admissions_tick (queue result notifications)", "system", ops)
+    for message in take_allocation_messages(pid):
         with b.counter.measure() as ops:
-            enrolment_jobs.release(deps())
-        b.record("job admission_release (statistics refresh)", "system", ops)
-        b.call("education_staff", "GET", P + "/statistics", staff, period_id=pid)
-        b.call("public", "GET", "/v1/public/admissions/periods/{period_id}/statistics",
-               period_id=pid)  # fmt: skip
-        b.call("education_staff", "GET", P + "/leftover-seats", staff, period_id=pid)
-    finally:
-        use(None)
+            results_jobs.allocate(message, deps())
+        b.record("SQS on_allocation_request (announce one route)", "system", ops)
+    b.call("parent", "GET", A + "/result", parent, application_id=aid)
+    if every_route:  # the next read in this instance: the run's school list is cached
+        b.call("parent", "GET", A + "/result", parent, label=" (again, cached)",
+               application_id=aid)  # fmt: skip
+    b.call("parent", "POST", A + "/confirm", parent, {}, application_id=aid)
+    if every_route:
+        b.call("education_staff", "PUT", P + "/schools/{npsn}/reregistration-seats", staff,
+               {"seats": 40, "reason": "Satu rombel ditambah oleh Dinas"}, period_id=pid,
+               npsn=npsns[0])  # fmt: skip
+    b.call("education_staff", "GET", P + "/schools/{npsn}/results.xlsx", staff, period_id=pid,
+           npsn=npsns[0])  # fmt: skip
+    with b.counter.measure() as ops:
+        enrolment_jobs.release(deps())
+    b.record("job admission_release (statistics refresh)", "system", ops)
+    b.call("education_staff", "GET", P + "/statistics", staff, period_id=pid)
+    b.call("public", "GET", "/v1/public/admissions/periods/{period_id}/statistics",
+           period_id=pid)  # fmt: skip
+    b.call("education_staff", "GET", P + "/leftover-seats", staff, period_id=pid)
 
 
 def run_rounds(rounds: int = 1, every_route: bool = False) -> list[list[Row]]:
