@@ -56,7 +56,8 @@ def school_names(deps: Deps, period: PeriodRecord) -> dict[str, str]:
     """NPSN -> name of the period's live school import (empty before an import)."""
     if period.schools_import is None:
         return {}
-    return {s.npsn: s.name for s in deps.admissions.schools(period.id, period.schools_import)}
+    schools = deps.admissions.schools(period.id, period.schools_import, cached=True)
+    return {s.npsn: s.name for s in schools}
 
 
 def school_ids(deps: Deps, period: PeriodRecord) -> list[str]:
@@ -156,8 +157,9 @@ def staff_statistics(period_id: str, actor: Principal, deps: Deps) -> PeriodStat
 
 def public_statistics(period_id: str, deps: Deps) -> PeriodStatistics:
     """Anyone: the cached counts once the period has a registration; result counts once the
-    route is announced."""
-    period = find_period(period_id, deps)
+    route is announced (a period up to PERIOD_CACHE_SECONDS old: an announcement shows that much
+    later, never earlier)."""
+    period = load_period(period_id, deps, cached=True)
     snap = _snapshot(period, deps)
     if snap is None or snap.registrations == 0:
         raise NotFound("statistics_not_available", "Statistik periode ini belum tersedia.")

@@ -141,9 +141,9 @@ def get_import(
 
 def list_schools(period_id: str, *, actor: Principal, deps: Deps) -> PeriodSchoolList:
     """The live schools of the period (one Query), by name."""
-    period = _period(period_id, deps)
+    period = load_period(period_id, deps, cached=True)
     live = period.schools_import
-    schools = deps.admissions.schools(period.id, live) if live else []
+    schools = deps.admissions.schools(period.id, live, cached=True) if live else []
     schools.sort(key=lambda s: (s.name.casefold(), s.npsn))
     return PeriodSchoolList(
         period_id=period.id,

@@ -34,6 +34,7 @@ from chalicelib.admissions.domain import Route
 from chalicelib.admissions.periods import load_period
 from chalicelib.admissions.records import PeriodRecord
 from chalicelib.core import audit as audit_mod
+from chalicelib.core.cache import TTLCache
 from chalicelib.core.clock import iso_utc, parse_utc
 from chalicelib.core.errors import Conflict, NotFound
 from chalicelib.core.ids import is_id
@@ -97,9 +98,18 @@ def _guard(
 # -- live position ----------------------------------------------------------------------------
 
 
+# A live snapshot is rewritten every tick (5 min) and carries its generated_at: serving it up to
+# 30 s longer from the instance changes no decision and saves an S3 GET per choice per poll.
+SNAPSHOT_CACHE_SECONDS = 30.0
+_SNAPSHOTS: TTLCache[tuple[int, str], dict[str, Any]] = TTLCache(SNAPSHOT_CACHE_SECONDS, 64)
+
+
 def _snapshot(store: Storage, key: str) -> dict[str, Any] | None:
-    doc = read_json(store, key)
-    return doc if isinstance(doc, dict) else None
+    def load() -> dict[str, Any] | None:
+        doc = read_json(store, key)
+        return doc if isinstance(doc, dict) else None
+
+    return _SNAPSHOTS.get_or_load((id(store), key), load)
 
 
 def position(aid: str, *, actor: Principal, deps: Deps, request_id: str = "") -> PositionPublic:
@@ -276,7 +286,8 @@ def result(
 ) -> AdmissionResultPublic:
     found = _find(aid, deps)
     reg = found.registration if found is not None else None
-    period = deps.admissions.get_period(found.period_id) if found is not None else None
+    # cached: an announcement shows up to PERIOD_CACHE_SECONDS late, never early
+    period = deps.admissions.get_period(found.period_id, cached=True) if found else None
     route = route_of(period.config, reg.route) if period is not None and reg is not None else None
     now = deps.clock.now()
     shown = period is not None and announced(period, route, now)

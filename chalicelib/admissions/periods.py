@@ -9,16 +9,20 @@ stored with the codes it overrides and audited.
 A tahap 2 period names its tahap 1 period (``previous_period_id``); it can be created once that
 period released its unconfirmed seats. Its schools are the tahap 1 schools with capacity = the
 seats left (seats - confirmed), split by tahap 2's own quotas.
-A period can be changed (PUT, with its version) until its first registration window opens.
+A period can be changed (PUT, with its version) until PERIOD_CACHE_SECONDS before its first
+registration window opens: request paths read a period from an in-function cache that may be
+that old (repository.PERIOD_CACHE_SECONDS), so by the time any window opens every instance holds
+the final configuration, and a window decision is never taken on a changed config.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from chalicelib.admissions.domain import Criterion, Period, Route, check_period, split_seats
 from chalicelib.admissions.records import PeriodRecord, PeriodSchool
+from chalicelib.admissions.repository import PERIOD_CACHE_SECONDS
 from chalicelib.admissions.schemas import (
     CriterionOut,
     PeriodCreate,
@@ -41,9 +45,10 @@ def subject(pid: str) -> str:
     return f"ppdb-period#{pid}"
 
 
-def load_period(pid: str, deps: Deps) -> PeriodRecord:
-    """The period or 404. A malformed id (a pasted NIK, say) is never looked up or logged."""
-    period = deps.admissions.get_period(pid) if is_id(pid) else None
+def load_period(pid: str, deps: Deps, cached: bool = False) -> PeriodRecord:
+    """The period or 404. A malformed id (a pasted NIK, say) is never looked up or logged.
+    ``cached``: for read-only request paths, a copy up to PERIOD_CACHE_SECONDS old will do."""
+    period = deps.admissions.get_period(pid, cached=cached) if is_id(pid) else None
     if period is None:
         raise NotFound("period_not_found", "Periode PPDB tidak ditemukan.")
     return period
@@ -159,7 +164,7 @@ def update(
 ) -> PeriodPublic:
     current = load_period(pid, deps)
     now = deps.clock.now()
-    if now >= current.first_opening:
+    if now >= current.first_opening - timedelta(seconds=PERIOD_CACHE_SECONDS):
         raise Conflict(
             "period_started", "Pendaftaran sudah dibuka; konfigurasi periode tidak dapat diubah."
         )
@@ -196,7 +201,7 @@ def update(
 
 
 def get(pid: str, *, deps: Deps) -> PeriodPublic:
-    return present(load_period(pid, deps), deps.clock.now())
+    return present(load_period(pid, deps, cached=True), deps.clock.now())
 
 
 def list_periods(query: dict[str, str], *, deps: Deps) -> PeriodPage:

@@ -77,7 +77,7 @@ def registration(
     choices = []
     for i, npsn in enumerate(reg.choices):
         school = (
-            deps.admissions.school(period.id, period.schools_import, npsn)
+            deps.admissions.school(period.id, period.schools_import, npsn, cached=True)
             if period.schools_import
             else None
         )

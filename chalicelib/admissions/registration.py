@@ -187,7 +187,9 @@ def register(
     aid: str, body: RegistrationPut, *, actor: Principal, deps: Deps, request_id: str
 ) -> ApplicationPublic:
     app = owned(aid, actor, deps)
-    period = load_period(app.period_id, deps)
+    # A cached period (<= PERIOD_CACHE_SECONDS old) decides the window: a period cannot change
+    # within that time before its first window opens (periods.update), so it is the final one.
+    period = load_period(app.period_id, deps, cached=True)
     now = deps.clock.now()
     route = _open_route(app, period, body.route, now)
     choices = list(body.choices)
@@ -195,7 +197,8 @@ def register(
     previous = app.registration
     if previous is not None and (previous.route, previous.choices) == (route.id, tuple(choices)):
         return view(app, period, actor, deps)  # the same registration again: nothing changes
-    schools = {s.npsn: s for s in deps.admissions.schools(period.id, period.schools_import or "")}
+    imported = deps.admissions.schools(period.id, period.schools_import or "", cached=True)
+    schools = {s.npsn: s for s in imported}
     unknown = [n for n in choices if n not in schools]
     if unknown:
         raise Invalid("unknown_school", "Sekolah pilihan tidak ada pada periode ini.", npsn=unknown)

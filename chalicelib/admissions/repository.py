@@ -46,6 +46,7 @@ from chalicelib.admissions.records import (
 )
 from chalicelib.audit.repository import to_model as audit_model
 from chalicelib.core.audit import AuditEntry
+from chalicelib.core.cache import TTLCache
 from chalicelib.core.clock import iso_utc
 from chalicelib.core.dynamo import (
     BaseMeta,
@@ -63,6 +64,10 @@ from chalicelib.notifications.repository import to_model as inbox_model
 CONFIG, SEQ, LOCK, APP, IMPORT = "config", "seq", "lock", "app", "import"
 PERIODS = "periods"
 STATS = "stats"  # period#<pid> / stats: the statistics snapshot (admission_enrolment)
+# In-function caches (docs/capacity.md): every registration, application view and result reads
+# its period, and a registration reads the period's whole school list.
+PERIOD_CACHE_SECONDS = 5.0  # a changed period is seen by every instance within 5 s
+SCHOOLS_CACHE_SECONDS = 60.0  # the schools of one import never change once the period uses it
 
 
 def _gsi(name: str, hash_attr: str, range_attr: str, keys_only: bool = False) -> Any:
@@ -212,7 +217,7 @@ class AdmissionRepository(Protocol):
         self, p: PeriodRecord, expected_version: int, audit: list[AuditEntry]
     ) -> PeriodRecord: ...
 
-    def get_period(self, pid: str) -> PeriodRecord | None: ...
+    def get_period(self, pid: str, cached: bool = False) -> PeriodRecord | None: ...
 
     def list_periods(
         self, limit: int, after: dict[str, Any] | None
@@ -220,9 +225,11 @@ class AdmissionRepository(Protocol):
 
     def put_schools(self, pid: str, import_id: str, schools: list[PeriodSchool]) -> None: ...
 
-    def schools(self, pid: str, import_id: str) -> list[PeriodSchool]: ...
+    def schools(self, pid: str, import_id: str, cached: bool = False) -> list[PeriodSchool]: ...
 
-    def school(self, pid: str, import_id: str, npsn: str) -> PeriodSchool | None: ...
+    def school(
+        self, pid: str, import_id: str, npsn: str, cached: bool = False
+    ) -> PeriodSchool | None: ...
 
     def put_import(self, job: ImportJob) -> None: ...
 
@@ -268,8 +275,24 @@ class AdmissionRepository(Protocol):
 
 
 class DynamoAdmissionRepository:
-    def __init__(self, inbox_ttl_days: int = 180) -> None:
+    """``cached=True`` reads (periods, a period's schools) may serve a value loaded by this
+    instance up to PERIOD_CACHE_SECONDS / SCHOOLS_CACHE_SECONDS ago; only read-only request paths
+    ask for them (never a read that is written back: those go to the table). Every period write
+    through this repository drops its cached copy."""
+
+    def __init__(
+        self,
+        inbox_ttl_days: int = 180,
+        periods_cache: TTLCache[str, PeriodRecord] | None = None,
+        schools_cache: TTLCache[tuple[str, str], tuple[PeriodSchool, ...]] | None = None,
+    ) -> None:
         self.inbox_ttl_days = inbox_ttl_days
+        if periods_cache is None:
+            periods_cache = TTLCache(PERIOD_CACHE_SECONDS, max_size=64)
+        if schools_cache is None:
+            schools_cache = TTLCache(SCHOOLS_CACHE_SECONDS, max_size=8)
+        self._periods = periods_cache
+        self._schools = schools_cache
 
     # -- periods ---------------------------------------------------------------------------
 
@@ -279,19 +302,32 @@ class DynamoAdmissionRepository:
             + [("audit", "put", audit_model(a), None) for a in audit],
             on_fail={"period": Conflict("period_exists", "Periode dengan kode ini sudah ada.")},
         )
+        self._periods.invalidate(p.id)
         return _with_version(p, 1)
 
     def save_period(
         self, p: PeriodRecord, expected_version: int, audit: list[AuditEntry]
     ) -> PeriodRecord:
+        self._periods.invalidate(p.id)
         self._transact(
             [("period", "put", period_model(p, expected_version), None)]
             + [("audit", "put", audit_model(a), None) for a in audit],
             on_fail={"period": _stale()},
         )
+        self._periods.invalidate(p.id)
         return _with_version(p, expected_version + 1)
 
-    def get_period(self, pid: str) -> PeriodRecord | None:
+    def get_period(self, pid: str, cached: bool = False) -> PeriodRecord | None:
+        """The period; ``cached``: possibly as this instance read it up to
+        PERIOD_CACHE_SECONDS ago. An uncached read refreshes the cached copy."""
+        if cached:
+            return self._periods.get_or_load(pid, lambda: self._read_period(pid))
+        period = self._read_period(pid)
+        if period is not None:
+            self._periods.put(pid, period)
+        return period
+
+    def _read_period(self, pid: str) -> PeriodRecord | None:
         try:
             m = AdmissionModel.get(period_pk(pid), CONFIG)
         except AdmissionModel.DoesNotExist:
@@ -320,13 +356,31 @@ class DynamoAdmissionRepository:
                     )
                 )
 
-    def schools(self, pid: str, import_id: str) -> list[PeriodSchool]:
-        return [
+    def schools(self, pid: str, import_id: str, cached: bool = False) -> list[PeriodSchool]:
+        """The schools of one import; ``cached``: possibly as read up to SCHOOLS_CACHE_SECONDS
+        ago (an import's rows are written before the period points at it, then never change)."""
+        if cached:
+            found = self._schools.get_or_load(
+                (pid, import_id), lambda: self._read_schools(pid, import_id)
+            )
+            return list(found or ())
+        return list(self._read_schools(pid, import_id))
+
+    def _read_schools(self, pid: str, import_id: str) -> tuple[PeriodSchool, ...]:
+        return tuple(
             codec.load_school(json.loads(m.body or "{}"))
             for m in CounterModel.query(f"pschools#{pid}#{import_id}")
-        ]
+        )
 
-    def school(self, pid: str, import_id: str, npsn: str) -> PeriodSchool | None:
+    def school(
+        self, pid: str, import_id: str, npsn: str, cached: bool = False
+    ) -> PeriodSchool | None:
+        """One school of an import; ``cached``: looked up in the cached list of the import (one
+        Query per SCHOOLS_CACHE_SECONDS per instance instead of a GetItem per lookup)."""
+        if cached:
+            return next(
+                (s for s in self.schools(pid, import_id, cached=True) if s.npsn == npsn), None
+            )
         try:
             m = CounterModel.get(f"pschools#{pid}#{import_id}", npsn)
         except CounterModel.DoesNotExist:

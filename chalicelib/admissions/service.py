@@ -233,7 +233,7 @@ def create(
 
 def get(aid: str, *, actor: Principal, deps: Deps, request_id: str) -> ApplicationPublic:
     app = load(aid, actor, deps, request_id)
-    return view(app, load_period(app.period_id, deps), actor, deps)
+    return view(app, load_period(app.period_id, deps, cached=True), actor, deps)
 
 
 def mine(query: dict[str, str], *, actor: Principal, deps: Deps) -> ApplicationPage:
@@ -248,7 +248,7 @@ def mine(query: dict[str, str], *, actor: Principal, deps: Deps) -> ApplicationP
     briefs = []
     for a in items:
         if a.period_id not in periods:
-            periods[a.period_id] = load_period(a.period_id, deps)
+            periods[a.period_id] = load_period(a.period_id, deps, cached=True)
         briefs.append(presenters.brief(a, periods[a.period_id], actor, now))
     return ApplicationPage(items=briefs, next_cursor=encode_cursor(secret, scope, last))
 
