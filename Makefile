@@ -66,6 +66,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.dynamodb_calls
 	$(BIN)/python -m benchmarks.package_size
 	$(BIN)/python -m benchmarks.allocation
+	$(BIN)/python -m benchmarks.endpoint_durations
 
 clean:
 	rm -rf out build .pytest_cache .mypy_cache .ruff_cache
