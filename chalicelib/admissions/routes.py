@@ -100,7 +100,7 @@ def create_application(req: Req, period_id: str) -> Reply:
     summary="Antrean verifikasi berkas sebuah sekolah (terlama dahulu)",
     query={
         "school": QueryParam(
-            "NPSN sekolah: wajib untuk Dinas Pendidikan; operator hanya sekolahnya sendiri.",
+            "NPSN sekolah: wajib untuk Dinas Pendidikan; operator: sekolahnya sendiri.",
             roles=frozenset({Role.SCHOOL_OPERATOR, Role.EDUCATION_STAFF}),
         ),
         **PAGE_QUERY,
