@@ -142,6 +142,8 @@ BODY_CASES: list[tuple[bytes, str, int, str]] = [
     (b"<reason>x</reason>", "application/xml", 415, "unsupported_media_type"),
     (b"{}", "text/plain", 415, "unsupported_media_type"),
     (b"reason=x", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
+    (b"\x00\x01\xff{}", "application/octet-stream", 415, "unsupported_media_type"),  # binary
+    (b"\x89PNG\r\n\x1a\n", "image/png", 415, "unsupported_media_type"),
 ]
 
 
