@@ -212,3 +212,32 @@ def test_an_unknown_method_on_a_known_path_is_a_problem_like_the_gateway_gives(a
         answer = send(api, method, url, "education_staff")
         problem = assert_problem(answer, 404, "route_not_found", f"{method} {url}")
         assert "Code" not in problem and "Message" not in problem
+
+
+def test_any_body_the_framework_makes_itself_becomes_a_problem() -> None:
+    """A route registered without the wrapper (so the framework answers): its crash, its own
+    415 and its 405 all leave as problem+json with a request id."""
+    from chalice import Chalice
+    from chalice.test import Client
+
+    from chalicelib.core.http import framework_errors_as_problems
+
+    bare = Chalice(app_name="bare")
+    bare.register_middleware(framework_errors_as_problems, "http")
+
+    @bare.route("/crash", methods=["POST"], content_types=["application/json"])
+    def crash() -> None:
+        raise RuntimeError("boom")
+
+    with Client(bare) as client:
+        for method, ctype, status, code in [
+            ("POST", "application/json", 500, "internal_error"),
+            ("POST", "application/xml", 415, "unsupported_media_type"),
+            ("PUT", "application/json", 404, "route_not_found"),
+        ]:
+            response = client.http.request(
+                method, "/crash", headers={"Content-Type": ctype}, body=b"{}"
+            )
+            answer = (response.status_code, response.body, dict(response.headers))
+            problem = assert_problem(answer, status, code, f"{method} {ctype}")
+            assert "boom" not in json.dumps(problem)
