@@ -148,3 +148,17 @@ def test_the_deployed_default_stops_a_parent_sending_a_hundred_writes_at_once(ap
     ]
     assert set(statuses) == {404, 429}, set(statuses)
     assert statuses.count(404) <= 2 * get_settings().rate_limit_parent_writes
+
+
+def test_a_write_refused_by_the_limit_can_be_retried_with_the_same_key_later(
+    api: Api, world: World, clock: Clock
+) -> None:
+    _, parent = new_parent()
+    for _ in range(LIMIT):
+        assert create(api, world, parent)[0] == 201
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    body = factories.transfer_body(world.origin, world.destination)
+    assert api.call("POST", "/v1/transfers", parent, body, key)[0] == 429
+    clock.at += WINDOW
+    status, created, headers = api.call("POST", "/v1/transfers", parent, body, key)
+    assert (status, headers["Idempotent-Replayed"]) == (201, "false"), created
