@@ -9,6 +9,7 @@ from chalicelib.admission_results.handlers import bp as admission_jobs
 from chalicelib.admission_results.routes import bp as admission_results_routes
 from chalicelib.admissions.routes import bp as admissions_routes
 from chalicelib.core.auth import auth_bp
+from chalicelib.core.http import framework_errors_as_problems
 from chalicelib.core.observability import logger, metrics
 from chalicelib.documents.handlers import bp as documents_events
 from chalicelib.meta.routes import bp as meta_routes
@@ -22,6 +23,7 @@ app = Chalice(app_name="tangerang-live-edu", configure_logs=False)
 app.debug = False
 app.register_middleware(ConvertToMiddleware(logger().inject_lambda_context))
 app.register_middleware(ConvertToMiddleware(metrics().log_metrics))
+app.register_middleware(framework_errors_as_problems, "http")
 
 for blueprint in (
     auth_bp,

@@ -23,7 +23,14 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from chalicelib.access_policy import allowed_roles
-from chalicelib.core.http import MAX_BODY_BYTES, PROBLEM_TYPE, ROUTE_DOCS, RouteDoc
+from chalicelib.core.http import (
+    MAX_BODY_BYTES,
+    MAX_DEPTH,
+    PROBLEM_TYPE,
+    ROUTE_DOCS,
+    EmptyBody,
+    RouteDoc,
+)
 from chalicelib.core.idempotency import MAX_KEY_LENGTH
 from chalicelib.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from chalicelib.transfers.domain import State
@@ -37,7 +44,7 @@ REF = "#/components/schemas/{model}"
 SECURITY_SCHEME = "bearerAuth"
 _PATH_PARAM = re.compile(r"\{([^}]+)\}")
 
-DESCRIPTION = """\
+DESCRIPTION = f"""\
 Layanan pendidikan Tangerang Live (Kota Tangerang), dimulai dari Pindah Sekolah.
 
 * Autentikasi: access token Amazon Cognito di header `Authorization: Bearer <token>`; token
@@ -49,6 +56,17 @@ Layanan pendidikan Tangerang Live (Kota Tangerang), dimulai dari Pindah Sekolah.
   pertama dengan header `Idempotent-Replayed: true`.
 * Daftar memakai `limit` dan `cursor`; kirim `next_cursor` dari respons sebelumnya sebagai
   `cursor`. `next_cursor` bernilai null di halaman terakhir.
+* Query string: hanya parameter yang tercantum pada operasi, masing-masing sekali, dan hanya
+  oleh peran di `x-roles` parameter itu; selain itu 400 (`unknown_parameter`,
+  `repeated_parameter`, `parameter_not_allowed`) dengan nama parameter di `parameter`.
+* Isi POST/PUT/PATCH: `application/json` (selain itu 415), paling besar 64 KB (413),
+  bersarang paling dalam {MAX_DEPTH} tingkat dan tanpa nama anggota ganda (400 `invalid_json`);
+  field yang tidak dikenal 422. Operasi tanpa isian menerima isi kosong atau `{{}}`. GET
+  mengabaikan isi dan jenis kontennya.
+* Setiap perubahan (POST/PUT/PATCH/DELETE) dihitung per pemanggil: lewat batas per menit
+  (orang tua dan petugas berbeda) jawabannya 429 `rate_limited` dengan `Retry-After`.
+  Pengulangan dengan Idempotency-Key yang sama tidak dihitung lagi.
+* Setiap problem membawa `request_id`; setiap isi respons diakhiri baris baru.
 """
 
 SERVERS = [
@@ -109,15 +127,20 @@ PROBLEM_SCHEMA: dict[str, Any] = {
             },
         },
         "retry_after": {"type": "integer"},
-        "request_id": {"type": "string"},
+        "request_id": {"type": "string", "description": "Id permintaan (untuk laporan ke CS)."},
+        "parameter": {"type": "string", "description": "Parameter query yang ditolak."},
     },
-    "required": ["type", "title", "status", "code", "detail"],
+    "required": ["type", "title", "status", "code", "detail", "request_id"],
     "additionalProperties": True,
 }
 
 # status -> (components/responses name, description)
 PROBLEMS: dict[str, tuple[str, str]] = {
-    "400": ("BadRequest", "Permintaan tidak valid (parameter, cursor, JSON, Idempotency-Key)."),
+    "400": (
+        "BadRequest",
+        "Permintaan tidak valid (parameter query tidak dikenal, berulang atau bukan untuk peran "
+        "ini; nilai parameter, cursor, JSON, Idempotency-Key).",
+    ),
     "401": (
         "Unauthorized",
         "Belum masuk: token tidak ada, tidak valid atau kedaluwarsa, atau dikirim di query.",
@@ -136,7 +159,11 @@ PROBLEMS: dict[str, tuple[str, str]] = {
         "UnprocessableContent",
         "Isian tidak valid (lihat `errors`) atau Idempotency-Key dipakai untuk isi lain.",
     ),
-    "429": ("TooManyRequests", "Terlalu banyak permintaan; coba lagi sebentar lagi."),
+    "429": (
+        "TooManyRequests",
+        "Terlalu banyak permintaan (batas API atau batas perubahan per pemanggil); "
+        "coba lagi setelah `Retry-After` detik.",
+    ),
     "5XX": ("ServerError", "Kesalahan server atau layanan sedang sibuk; coba lagi."),
 }
 
@@ -184,16 +211,19 @@ def _path_params(path: str) -> list[dict[str, Any]]:
 
 
 def _query_params(doc: RouteDoc) -> list[dict[str, Any]]:
-    return [
-        {
+    params = []
+    for name, spec in doc.params.items():
+        param: dict[str, Any] = {
             "name": name,
             "in": "query",
             "required": False,
-            "description": description,
+            "description": spec.description,
             "schema": QUERY_SCHEMAS.get(name, {"type": "string"}),
         }
-        for name, description in doc.query.items()
-    ]
+        if spec.roles:
+            param["x-roles"] = sorted(str(role) for role in spec.roles)
+        params.append(param)
+    return params
 
 
 def _idempotent(doc: RouteDoc) -> bool:
@@ -216,7 +246,7 @@ def problem_statuses(doc: RouteDoc) -> list[str]:
     has_params = bool(_PATH_PARAM.search(doc.path))
     body_fields = doc.body.model_fields if doc.body is not None else {}
     checks = {
-        "400": bool(doc.body or doc.query or has_params or _idempotent(doc)),
+        "400": True,  # an unknown or repeated query parameter, on every route
         "401": True,  # missing/invalid token; a token in the query string, even on public routes
         "403": not doc.public,
         "404": has_params,
@@ -263,7 +293,7 @@ def _operation(doc: RouteDoc, view_name: str, schemas: dict[str, Any]) -> dict[s
     if doc.body is not None:
         schema = _model_ref(schemas, doc.body, "validation")
         operation["requestBody"] = {
-            "required": True,
+            "required": doc.body is not EmptyBody,
             "content": {"application/json": {"schema": schema}},
         }
     responses = {str(doc.status): _success(doc, schemas)}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.core.http import PAGE_QUERY, Reply, Req, endpoint
+from chalicelib.core.http import PAGE_QUERY, EmptyBody, QueryParam, Reply, Req, endpoint
+from chalicelib.core.principal import Role
 from chalicelib.wiring import deps
 
 bp = Blueprint(__name__)
@@ -97,7 +98,13 @@ def create_application(req: Req, period_id: str) -> Reply:
     PERIODS + "/{period_id}/verification-queue",
     returns="chalicelib.admissions.schemas.ApplicationPage",
     summary="Antrean verifikasi berkas sebuah sekolah (terlama dahulu)",
-    query={"school": "NPSN sekolah (wajib untuk Dinas Pendidikan).", **PAGE_QUERY},
+    query={
+        "school": QueryParam(
+            "NPSN sekolah: wajib untuk Dinas Pendidikan; operator: sekolahnya sendiri.",
+            roles=frozenset({Role.SCHOOL_OPERATOR, Role.EDUCATION_STAFF}),
+        ),
+        **PAGE_QUERY,
+    },
 )
 def verification_queue(req: Req, period_id: str) -> Reply:
     from chalicelib.admissions import verification
@@ -212,6 +219,7 @@ def download_application_document(req: Req, application_id: str, document_id: st
     bp,
     APPS + "/{application_id}/submit",
     "POST",
+    body=EmptyBody,
     returns="chalicelib.admissions.schemas.ApplicationPublic",
     summary="Ajukan berkas untuk diverifikasi",
 )

@@ -1,15 +1,17 @@
-"""HTTP edge shared by every feature: route declaration, body parsing, error mapping.
+"""HTTP edge shared by every feature: route declaration, input checks, error mapping.
 
-``endpoint`` wraps a view so that: the caller is authenticated (unless public) and allowed by
-the one route x role table (chalicelib.access_policy, deny by default); the JSON body is parsed
-into the view's pydantic model (unknown fields -> 422); POSTs honour Idempotency-Key; every
-DomainError becomes RFC 9457 application/problem+json; anything else is a logged 500 that
-leaks nothing.
+``endpoint`` wraps a view so that, before the view runs: the caller is authenticated (unless
+public) and allowed by the one route x role table (chalicelib.access_policy, deny by default);
+the query string holds only the route's declared parameters, once each, for the caller's role
+(else 400 naming it); a POST/PUT/PATCH body is parsed (JSON, bounded size and depth) and
+validated against the route's declared model, ``EmptyBody`` when it takes no fields (unknown
+fields -> 422); a write counts against the caller's rate limit (429, chalicelib.core.ratelimit).
+POSTs honour Idempotency-Key. Every DomainError becomes RFC 9457 application/problem+json with
+the request id; anything else is a logged 500 that leaks nothing. Every body ends with a newline.
 
 What a route takes and gives (body and response models, status, summary, query parameters) is
-declared on ``endpoint`` too and recorded in ``ROUTE_DOCS``; chalicelib.openapi builds the
-OpenAPI document from it. The declarations are documentation only: the view still parses its
-body itself and returns its own ``Reply``.
+declared on ``endpoint`` and recorded in ``ROUTE_DOCS``; chalicelib.openapi builds the OpenAPI
+document from it, so what is documented is what is enforced.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from __future__ import annotations
 import functools
 import importlib
 import json
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
@@ -25,36 +28,40 @@ from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.access_policy import allowed_roles
+from chalicelib.core import ratelimit
 from chalicelib.core.auth import jwt_auth, principal_from_context
-from chalicelib.core.errors import (
-    DomainError,
-    Forbidden,
-    Invalid,
-    PayloadTooLarge,
-    Unauthenticated,
-    Unprocessable,
-    UnsupportedMediaType,
-)
+from chalicelib.core.errors import DomainError, Forbidden, Unauthenticated, Unprocessable
 from chalicelib.core.idempotency import check_key, run_once
+from chalicelib.core.inputs import (
+    MAX_BODY_BYTES,
+    MAX_DEPTH,
+    QueryParam,
+    check_query,
+    declared_query,
+    parse_body,
+)
 from chalicelib.core.observability import logger
 from chalicelib.core.principal import Principal
+from chalicelib.core.schemas import Input
+
+__all__ = ["MAX_BODY_BYTES", "MAX_DEPTH", "QueryParam", "parse_body"]
 
 M = TypeVar("M", bound=BaseModel)
-MAX_BODY_BYTES = 64 * 1024
 PROBLEM_TYPE = "https://api.tangerangkota.go.id/edu/problems/"
-ALL_CONTENT_TYPES = [
-    "application/json",
-    "application/problem+json",
-    "text/plain",
-    "application/x-www-form-urlencoded",
-    "multipart/form-data",
-    "application/octet-stream",
-]
+# Chalice answers a Content-Type outside a route's list itself, with its own {"Code","Message"}
+# body, before the view (chalice.app._main_rest_api_handler); "*/*" matches every type, so the
+# wrapper decides: a body route refuses anything but JSON with a 415 problem, a GET ignores it.
+ANY_CONTENT_TYPE = ["*/*"]
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 TOKEN_QUERY_PARAMS = {"access_token", "token", "id_token", "authorization"}
 PAGE_QUERY: dict[str, str] = {
     "limit": "Jumlah item per halaman (1-100, bawaan 20).",
     "cursor": "Cursor halaman berikutnya: nilai next_cursor dari respons sebelumnya.",
 }
+
+
+class EmptyBody(Input):
+    """The body of a route that takes no fields: nothing, or ``{}``; any field is refused."""
 
 
 ModelRef = type[BaseModel] | str  # a model, or its dotted path (imported only when documented)
@@ -86,8 +93,13 @@ class RouteDoc:
     returns_ref: ModelRef | None
     status: int
     summary: str
-    query: dict[str, str]
+    params: dict[str, QueryParam]
     errors: tuple[int, ...] = ()
+
+    @property
+    def query(self) -> dict[str, str]:
+        """Query parameter name -> description."""
+        return {name: spec.description for name, spec in self.params.items()}
 
     @property
     def body(self) -> type[BaseModel] | None:
@@ -112,6 +124,7 @@ class Req:
     raw_body: bytes
     request_id: str
     lambda_context: Any = None
+    parsed: BaseModel | None = None  # the declared body, validated by the wrapper
 
     @property
     def actor(self) -> Principal:
@@ -120,6 +133,10 @@ class Req:
         return self.principal
 
     def body(self, model: type[M]) -> M:
+        """The body as ``model``: the instance the wrapper already validated when ``model`` is
+        the route's declared body, else parsed now with the same rules."""
+        if type(self.parsed) is model:
+            return cast(M, self.parsed)
         return parse_body(self.raw_body, self.headers, model)
 
 
@@ -132,24 +149,14 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-def parse_body(raw: bytes, headers: dict[str, str], model: type[M]) -> M:
-    content_type = headers.get("content-type", "application/json").split(";")[0].strip().lower()
-    if content_type != "application/json":
-        raise UnsupportedMediaType("unsupported_media_type", "Kirim data sebagai application/json.")
-    if len(raw) > MAX_BODY_BYTES:
-        raise PayloadTooLarge("body_too_large", "Data yang dikirim lebih dari 64 KB.")
-    try:
-        data = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise Invalid("invalid_json", "Data bukan JSON yang valid.") from exc
-    return model.model_validate(data)
-
-
 RESERVED = frozenset({"type", "title", "status", "code", "detail"})
 
 
-def problem(status: int, code: str, title: str, detail: str, /, **extra: Any) -> Response:
-    """RFC 9457 body; an extra member named like a standard one is sent as ``current_<name>``."""
+def problem(
+    status: int, code: str, title: str, detail: str, /, *, request_id: str, **extra: Any
+) -> Response:
+    """RFC 9457 body with the request id; an extra member named like a standard one is sent as
+    ``current_<name>``."""
     body = {
         "type": PROBLEM_TYPE + code.replace("_", "-"),
         "title": title,
@@ -157,17 +164,21 @@ def problem(status: int, code: str, title: str, detail: str, /, **extra: Any) ->
         "code": code,
         "detail": detail,
         **{(f"current_{k}" if k in RESERVED else k): v for k, v in extra.items()},
+        "request_id": request_id,
     }
     headers: dict[str, str | list[str]] = {"Content-Type": "application/problem+json"}
     if "retry_after" in extra:
         headers["Retry-After"] = str(extra["retry_after"])
-    return Response(body=json.dumps(body, ensure_ascii=False), status_code=status, headers=headers)
+    text = json.dumps(body, ensure_ascii=False) + "\n"
+    return Response(body=text, status_code=status, headers=headers)
 
 
 def error_response(exc: Exception, request_id: str) -> Response:
     """The one place that maps errors to HTTP."""
     if isinstance(exc, DomainError):
-        return problem(exc.status, exc.code, exc.title, exc.detail, **exc.extra)
+        return problem(
+            exc.status, exc.code, exc.title, exc.detail, request_id=request_id, **exc.extra
+        )
     if isinstance(exc, ValidationError):
         errors = [
             {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"], "type": e["type"]}
@@ -178,6 +189,7 @@ def error_response(exc: Exception, request_id: str) -> Response:
             "validation_failed",
             Unprocessable.title,
             "Ada isian yang tidak valid; lihat daftar errors.",
+            request_id=request_id,
             errors=errors,
         )
     logger().exception("unhandled error", extra={"request_id": request_id})
@@ -202,7 +214,43 @@ def to_response(reply: Reply) -> Response:
         body = reply.body.model_dump_json(by_alias=True)
     else:
         body = json.dumps(reply.body, ensure_ascii=False)
-    return Response(body=body, status_code=reply.status, headers=headers)
+    return Response(body=body + "\n", status_code=reply.status, headers=headers)
+
+
+# What the framework answers by itself (before or around a view), as the same problems the API
+# Gateway template answers: an unknown method on a known path is "route_not_found" there.
+FRAMEWORK_PROBLEMS: dict[int, tuple[int, str, str, str]] = {
+    405: (404, "route_not_found", "Tidak ditemukan",
+          "Alamat atau metode yang diminta tidak tersedia."),
+    415: (415, "unsupported_media_type", "Jenis konten tidak didukung",
+          "Kirim data sebagai application/json."),
+    400: (400, "bad_request", "Permintaan tidak valid", "Permintaan tidak dapat diproses."),
+}  # fmt: skip
+SERVER_PROBLEM = (500, "internal_error", "Terjadi kesalahan pada server",
+                  "Terjadi kesalahan pada server. Silakan coba lagi.")  # fmt: skip
+
+
+def request_id_of(request: Any) -> str:
+    """API Gateway's request id; locally the Lambda request id; never empty."""
+    context = getattr(request, "context", None) or {}
+    lambda_context = getattr(request, "lambda_context", None)
+    return str(
+        context.get("requestId") or getattr(lambda_context, "aws_request_id", "") or uuid.uuid4()
+    )
+
+
+def framework_errors_as_problems(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """HTTP middleware: a ``{"Code", "Message"}`` body that Chalice made itself becomes the
+    RFC 9457 problem the API Gateway template gives for the same case."""
+    response = get_response(event)
+    body = response.body
+    if not (isinstance(body, dict) and set(body) == {"Code", "Message"}):
+        return response
+    status, code, title, detail = FRAMEWORK_PROBLEMS.get(
+        response.status_code,
+        SERVER_PROBLEM if response.status_code >= 500 else FRAMEWORK_PROBLEMS[400],
+    )
+    return problem(status, code, title, detail, request_id=request_id_of(event))
 
 
 def _authorize(method: str, path: str, request: Any, public: bool) -> Principal | None:
@@ -218,7 +266,14 @@ def _authorize(method: str, path: str, request: Any, public: bool) -> Principal 
     return principal
 
 
-def _build_req(bp: Blueprint, principal: Principal | None, params: dict[str, str]) -> Req:
+def _query_lists(request: Any) -> dict[str, list[str]]:
+    given = request.query_params
+    return {name: list(given.getlist(name)) for name in given} if given else {}
+
+
+def _build_req(
+    bp: Blueprint, principal: Principal | None, params: dict[str, str], request_id: str
+) -> Req:
     request = bp.current_request
     headers = {k.lower(): v for k, v in (request.headers or {}).items()}
     return Req(
@@ -227,14 +282,22 @@ def _build_req(bp: Blueprint, principal: Principal | None, params: dict[str, str
         dict(request.query_params or {}),
         headers,
         cast(bytes, request.raw_body or b""),
-        request.context.get("requestId", ""),
+        request_id,
         bp.lambda_context,
     )
 
 
+def _count_write(req: Req, method: str) -> None:
+    if method in ratelimit.WRITE_METHODS and req.principal is not None:
+        ratelimit.limiter().check(req.principal)
+
+
 def _run(view: Callable[..., Reply], req: Req, method: str, path: str) -> Reply:
+    """Run the view; a write counts against the caller's limit only when it reaches the view,
+    so an idempotent replay (answered from the store) is not counted twice."""
     key = req.headers.get("idempotency-key")
     if method != "POST" or key is None or req.principal is None:
+        _count_write(req, method)
         return view(req, **req.params)
     scope = f"{req.principal.sub}|{method} {path}|{req.params}|{check_key(key)}"
     payload = req.raw_body.decode("utf-8", "replace")
@@ -242,6 +305,7 @@ def _run(view: Callable[..., Reply], req: Req, method: str, path: str) -> Reply:
     ran: list[bool] = []
 
     def work() -> dict[str, Any]:
+        _count_write(req, method)
         ran.append(True)
         reply = view(req, **req.params)
         body = reply.body
@@ -267,18 +331,23 @@ def endpoint(
     returns: ModelRef | None = None,
     status: int = 200,
     summary: str = "",
-    query: dict[str, str] | None = None,
+    query: Mapping[str, str | QueryParam] | None = None,
     errors: tuple[int, ...] = (),
 ) -> Callable[[Callable[..., Reply]], Callable[..., Response]]:
     """Declare a /v1 route on ``bp``; see the module docstring for what the wrapper does.
 
-    ``body``, ``returns``, ``status``, ``summary``, ``query`` (name -> description) and
-    ``errors`` (problem statuses beyond those its shape implies, e.g. a GET's 409) only document
-    the route (``ROUTE_DOCS``); they do not change what the wrapper does.
+    ``body``: the input model a POST/PUT/PATCH takes (``EmptyBody`` when omitted); it is
+    validated before the view, which gets it from ``req.body(Model)``. ``query``: name ->
+    description, or a ``QueryParam`` restricted to some roles; anything else is refused.
+    ``returns``, ``status``, ``summary`` and ``errors`` (problem statuses beyond those its shape
+    implies, e.g. a GET's 409) document the route (``ROUTE_DOCS``, the OpenAPI document).
     """
+    if body is None and method in BODY_METHODS:
+        body = EmptyBody
+    params = declared_query(query)
 
     def decorator(view: Callable[..., Reply]) -> Callable[..., Response]:
-        ROUTE_DOCS[(method, path)] = RouteDoc(
+        doc = RouteDoc(
             method=method,
             path=path,
             view=view.__name__,
@@ -288,25 +357,31 @@ def endpoint(
             returns_ref=returns,
             status=status,
             summary=summary,
-            query=dict(query or {}),
+            params=params,
             errors=tuple(errors),
         )
+        ROUTE_DOCS[(method, path)] = doc
 
         @functools.wraps(view)
-        def handler(**params: str) -> Response:
+        def handler(**path_params: str) -> Response:
             request_id = ""
             try:
-                request_id = bp.current_request.context.get("requestId", "")
-                principal = _authorize(method, path, bp.current_request, public)
-                return to_response(_run(view, _build_req(bp, principal, params), method, path))
+                request = bp.current_request
+                request_id = request_id_of(request)
+                principal = _authorize(method, path, request, public)
+                check_query(_query_lists(request), params, principal.role if principal else None)
+                req = _build_req(bp, principal, path_params, request_id)
+                if method in BODY_METHODS and doc.body is not None:
+                    req.parsed = parse_body(req.raw_body, req.headers, doc.body)
+                return to_response(_run(view, req, method, path))
             except Exception as exc:  # noqa: BLE001 - mapped in one place
-                return error_response(exc, request_id)
+                return error_response(exc, request_id or str(uuid.uuid4()))
 
         bp.route(
             path,
             methods=[method],
             authorizer=None if public else jwt_auth,
-            content_types=ALL_CONTENT_TYPES,
+            content_types=ANY_CONTENT_TYPE,
         )(handler)
         return handler
 

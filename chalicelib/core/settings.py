@@ -45,6 +45,13 @@ class Settings(BaseModel):
     idempotency_ttl_seconds: int = Field(default=24 * 3600, ge=3600)
     notification_ttl_days: int = Field(default=180, ge=1)
     snapshots_public_url: str = "https://ppdb-live.tangerangkota.go.id"
+    # Per-caller write limit (chalicelib.core.ratelimit): a parent's whole PPDB form with every
+    # upload and re-upload is about 25 writes spread over many minutes; 60 a minute is twice
+    # the fastest burst a person produces (marking a full inbox read one by one) and stops a
+    # script at one write a second. Staff work queues at a desk, some with scripts: 600.
+    rate_limit_window_seconds: int = Field(default=60, ge=1, le=3600)
+    rate_limit_parent_writes: int = Field(default=60, ge=1)
+    rate_limit_staff_writes: int = Field(default=600, ge=1)
 
     @property
     def jwks_url(self) -> str:
@@ -84,6 +91,9 @@ _ENV = {
     "idempotency_ttl_seconds": "IDEMPOTENCY_TTL_SECONDS",
     "notification_ttl_days": "NOTIFICATION_TTL_DAYS",
     "snapshots_public_url": "SNAPSHOTS_PUBLIC_URL",
+    "rate_limit_window_seconds": "RATE_LIMIT_WINDOW_SECONDS",
+    "rate_limit_parent_writes": "RATE_LIMIT_PARENT_WRITES",
+    "rate_limit_staff_writes": "RATE_LIMIT_STAFF_WRITES",
 }
 
 

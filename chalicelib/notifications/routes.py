@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.core.http import PAGE_QUERY, Reply, Req, endpoint
+from chalicelib.core.http import PAGE_QUERY, EmptyBody, Reply, Req, endpoint
 from chalicelib.wiring import deps
 
 bp = Blueprint(__name__)
@@ -39,6 +39,7 @@ def unread_count(req: Req) -> Reply:
     bp,
     "/v1/notifications/{notification_id}/read",
     "POST",
+    body=EmptyBody,
     returns="chalicelib.notifications.schemas.UnreadCount",
     summary="Tandai notifikasi sudah dibaca",
 )

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.core.http import PAGE_QUERY, Reply, Req, endpoint
+from chalicelib.core.http import PAGE_QUERY, QueryParam, Reply, Req, endpoint
+from chalicelib.core.principal import Role
 from chalicelib.core.schemas import ActionInput
 from chalicelib.transfers.domain import Action
 from chalicelib.wiring import deps
 
 bp = Blueprint(__name__)
 BASE = "/v1/transfers"
-SIDE = {"side": "incoming (sekolah tujuan, bawaan) atau outgoing (sekolah asal)."}
+OPERATOR, STAFF = Role.SCHOOL_OPERATOR, Role.EDUCATION_STAFF
+SIDE_TEXT = "incoming (sekolah tujuan, bawaan) atau outgoing (sekolah asal)."
 ACTION_SUMMARIES = {
     Action.SUBMIT: "Orang tua mengajukan permohonan (dokumen wajib sudah bersih)",
     Action.ACCEPT: "Sekolah tujuan menerima dan memegang satu kursi",
@@ -48,9 +50,15 @@ def create_transfer(req: Req) -> Reply:
     returns="chalicelib.transfers.schemas.TransferPage",
     summary="Daftar permohonan yang boleh dilihat pemanggil",
     query={
-        **SIDE,
-        "school": "NPSN sekolah (khusus Dinas Pendidikan).",
-        "state": "Status permohonan (khusus Dinas Pendidikan, bawaan under_review).",
+        "side": QueryParam(
+            SIDE_TEXT + " Operator; Dinas Pendidikan bersama school.",
+            roles=frozenset({OPERATOR, STAFF}),
+        ),
+        "school": QueryParam("NPSN sekolah (khusus Dinas Pendidikan).", roles=frozenset({STAFF})),
+        "state": QueryParam(
+            "Status permohonan (khusus Dinas Pendidikan, bawaan under_review).",
+            roles=frozenset({STAFF}),
+        ),
         **PAGE_QUERY,
     },
 )
@@ -67,7 +75,7 @@ def list_transfers(req: Req) -> Reply:
     "/v1/worklist",
     returns="chalicelib.transfers.schemas.TransferPage",
     summary="Antrean kerja sekolah atau Dinas Pendidikan",
-    query={**SIDE, **PAGE_QUERY},
+    query={"side": QueryParam(SIDE_TEXT, roles=frozenset({OPERATOR})), **PAGE_QUERY},
 )
 def worklist(req: Req) -> Reply:
     from chalicelib.transfers import queries
