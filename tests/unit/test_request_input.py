@@ -209,7 +209,8 @@ def test_the_default_limits_come_from_the_settings() -> None:
     env = {
         "TRANSFERS_TABLE": "t", "SCHOOLS_TABLE": "s", "DOCUMENTS_TABLE": "d",
         "NOTIFICATIONS_TABLE": "n", "AUDIT_TABLE": "a", "LOCKS_TABLE": "l", "LETTERS_TABLE": "le",
-        "IDEMPOTENCY_TABLE": "i", "ADMISSIONS_TABLE": "ad", "DOCUMENTS_BUCKET": "b",
+        "IDEMPOTENCY_TABLE": "i", "ADMISSIONS_TABLE": "ad", "PRIVACY_REQUESTS_TABLE": "p",
+        "DOCUMENTS_BUCKET": "b",
         "SNAPSHOTS_BUCKET": "sb", "UPLOADS_QUEUE_NAME": "q", "ALLOCATIONS_QUEUE_NAME": "aq",
         "JWT_ISSUER": "https://issuer", "JWT_CLIENT_ID": "c", "SIGNING_SECRET": "x" * 32,
         "NIK_HMAC_KEY": "y" * 32, "PII_KEY": "z" * 32,
