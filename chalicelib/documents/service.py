@@ -10,6 +10,7 @@ from chalicelib.core.errors import Invalid, NotFound
 from chalicelib.core.ids import is_id, new_id
 from chalicelib.core.principal import Principal
 from chalicelib.core.storage import PresignedPost, Storage
+from chalicelib.documents.content import inspect_content
 from chalicelib.documents.domain import (
     IMPORT_REF_KIND,
     DocStatus,
@@ -109,8 +110,13 @@ def settle_upload(
             return "clean", doc
         return "missing", doc
     reason = inspect(doc.content_type, info.size, info.head, settings.upload_max_bytes, ref=doc.ref)
+    if reason is None and info.content_type != doc.content_type:
+        reason = "stored_type_mismatch"  # not what the slot signed (S3 enforces it; re-checked)
     if reason is None and event_time > doc.upload_expires_at:
         reason = "upload_slot_expired"
+    if reason is None and ref_kind(doc.ref) != IMPORT_REF_KIND:
+        # the whole object (at most upload_max_bytes: checked above) through a real parser
+        reason = inspect_content(doc.content_type, storage.read(key))
     if reason:
         docs.settle(doc, DocStatus.REJECTED, size=info.size, clean_key=None, reason=reason)
         storage.delete(key)
@@ -127,8 +133,10 @@ def download_url(doc: Document, *, storage: Storage, settings: Settings) -> str:
             "Dokumen belum lolos pemeriksaan atau ditolak, tidak dapat diunduh.",
         )
     extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
-    filename = f"{doc.slot}-{doc.id}.{extension[doc.content_type]}"
-    return storage.presign_get(doc.clean_key, settings.download_url_ttl_seconds, filename)
+    filename = f"{doc.slot}-{doc.id}.{extension.get(doc.content_type, 'bin')}"
+    return storage.presign_get(
+        doc.clean_key, settings.download_url_ttl_seconds, filename, doc.content_type
+    )
 
 
 # -- the answers every feature with documents gives (a feature checks who and when first) --------
