@@ -13,8 +13,9 @@ active content are refused:
 - other active content: ``/RichMedia`` (Flash/3D players), ``/XFA`` (scripted XML forms),
   ``/SubmitForm`` and ``/ImportData`` (send or load form data).
 ``/OpenAction`` and ``/AA`` alone (e.g. "open at page 1") and ``/URI`` links are allowed.
-A PDF that needs a password to open is refused (an office cannot read it either); one with only
-an owner password (empty user password) is decrypted and inspected.
+A PDF of more than ``MAX_PDF_OBJECTS`` objects is refused (the walk must stay well inside the
+handler's time). A PDF that needs a password to open is refused (an office cannot read it
+either); one with only an owner password (empty user password) is decrypted and inspected.
 
 A JPEG or PNG must be what it says, decode completely (Pillow: ``verify`` and then a full
 ``load``, truncated data refused) and have at most ``MAX_IMAGE_PIXELS`` pixels, checked before
@@ -29,6 +30,7 @@ import io
 import re
 from typing import Any
 
+MAX_PDF_OBJECTS = 20_000  # a scanned or exported document has hundreds; walking 20k takes ~2 s
 MAX_IMAGE_PIXELS = 50_000_000  # 50 megapixels: more than any phone photo of a page at 5 MB
 EOF_WINDOW = 1024  # %%EOF must be within the last KiB, as PDF readers require
 IMAGE_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG"}
@@ -103,6 +105,8 @@ def _walk(reader: Any) -> str | None:
     for generation, numbers in reader.xref.items():
         roots += [IndirectObject(n, generation, reader) for n in numbers]
     roots += [IndirectObject(n, 0, reader) for n in reader.xref_objStm]
+    if len(roots) > MAX_PDF_OBJECTS:
+        return "pdf_too_complex"
     for root in roots:
         obj = root.get_object() if isinstance(root, IndirectObject) else root
         found = _scan(obj)

@@ -96,6 +96,10 @@ REJECT_MESSAGES = {
         "simpan ulang atau pindai ulang dokumen lalu unggah lagi."
     ),
     "pdf_encrypted": "PDF dilindungi kata sandi; unggah PDF tanpa kata sandi.",
+    "pdf_too_complex": (
+        "Struktur PDF terlalu rumit (lebih dari 20.000 objek); cetak ulang dokumen ke PDF biasa "
+        "lalu unggah lagi."
+    ),
     "pdf_javascript": (
         "PDF berisi JavaScript (skrip), yang tidak diizinkan; cetak ulang dokumen ke PDF biasa "
         "lalu unggah lagi."

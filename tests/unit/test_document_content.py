@@ -102,10 +102,20 @@ def test_the_pixel_limit_is_checked_before_decoding() -> None:
     assert inspect_content("image/png", factories.image_bytes("PNG", (8000, 6250))) is None
 
 
+def test_a_pdf_with_too_many_objects_is_refused_before_it_is_walked() -> None:
+    objects = [documents.CATALOG % b"", documents.PAGES, documents.PAGE % b""]
+    filler = b"<< /A [1 2 (abc) /N] >>"
+    at_limit = documents.build_pdf(objects + [filler] * (content.MAX_PDF_OBJECTS - 4))
+    over = documents.build_pdf(objects + [filler] * (content.MAX_PDF_OBJECTS - 3))
+    assert inspect_content("application/pdf", at_limit) is None
+    assert inspect_content("application/pdf", over) == "pdf_too_complex"
+
+
 def test_every_refusal_has_an_indonesian_message() -> None:
     reasons = set(content.REFUSED_NAMES.values()) | {
         "pdf_unreadable",
         "pdf_encrypted",
+        "pdf_too_complex",
         "image_unreadable",
         "image_too_large",
         "stored_type_mismatch",
