@@ -41,6 +41,11 @@ class Storage(Protocol):
 
     def inspect(self, key: str, head_bytes: int) -> ObjectInfo | None: ...
 
+    def fetch(self, key: str, max_bytes: int) -> ObjectInfo | None:
+        """Size, Content-Type and bytes of one object from ONE read (so they belong together):
+        all of it when it is at most ``max_bytes``, else only its first ``HEAD_BYTES``."""
+        ...
+
     def move(self, source: str, target: str) -> None: ...
 
     def delete(self, key: str) -> None: ...
@@ -65,6 +70,7 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "json": "application/json",
 }
+HEAD_BYTES = 4096
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -139,6 +145,21 @@ class S3Storage:
             return ObjectInfo(0, b"", content_type)
         body = self.s3.get_object(Bucket=self.bucket, Key=key, Range=f"bytes=0-{head_bytes - 1}")
         return ObjectInfo(size, body["Body"].read(), content_type)
+
+    def fetch(self, key: str, max_bytes: int) -> ObjectInfo | None:
+        try:
+            got = self.s3.get_object(Bucket=self.bucket, Key=key)
+        except self.s3.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        size, content_type = int(got["ContentLength"]), str(got.get("ContentType", ""))
+        body = got["Body"]
+        try:
+            data = body.read(size if size <= max_bytes else HEAD_BYTES)
+        finally:
+            body.close()
+        return ObjectInfo(size, bytes(data), content_type)
 
     def move(self, source: str, target: str) -> None:
         self.s3.copy_object(

@@ -101,27 +101,31 @@ def settle_upload(
         storage.delete(key)  # a key the server never issued: drop it
         return "unknown_key", None
     if doc.status is not DocStatus.PENDING_UPLOAD:
+        storage.delete(key)  # a second upload with the same ticket after settling: dropped
         return "already_settled", doc
     target = clean_key(doc.ref, doc.id)
-    info = storage.inspect(key, sniff_bytes(doc.ref))
+    # one read: the size, type and bytes judged below are those of the same object version
+    info = storage.fetch(key, settings.upload_max_bytes)
     if info is None:
-        if storage.exists(target):  # moved by an earlier attempt that died before settling
+        if storage.exists(target):  # stored by an earlier attempt that died before settling
             docs.settle(doc, DocStatus.CLEAN, size=None, clean_key=target, reason=None)
             return "clean", doc
         return "missing", doc
-    reason = inspect(doc.content_type, info.size, info.head, settings.upload_max_bytes, ref=doc.ref)
+    head = info.head[: sniff_bytes(doc.ref)]
+    reason = inspect(doc.content_type, info.size, head, settings.upload_max_bytes, ref=doc.ref)
     if reason is None and info.content_type != doc.content_type:
         reason = "stored_type_mismatch"  # not what the slot signed (S3 enforces it; re-checked)
     if reason is None and event_time > doc.upload_expires_at:
         reason = "upload_slot_expired"
     if reason is None and ref_kind(doc.ref) != IMPORT_REF_KIND:
-        # the whole object (at most upload_max_bytes: checked above) through a real parser
-        reason = inspect_content(doc.content_type, storage.read(key))
+        reason = inspect_content(doc.content_type, info.head)  # the whole file, real parsers
     if reason:
         docs.settle(doc, DocStatus.REJECTED, size=info.size, clean_key=None, reason=reason)
         storage.delete(key)
         return "rejected", doc
-    storage.move(key, target)
+    # the bytes that were checked are the bytes kept (a re-upload meanwhile cannot slip in)
+    storage.put(target, info.head, doc.content_type)
+    storage.delete(key)
     docs.settle(doc, DocStatus.CLEAN, size=info.size, clean_key=target, reason=None)
     return "clean", doc
 

@@ -301,6 +301,12 @@ class FakeStorage:
         data, content_type = self.objects[key]
         return ObjectInfo(len(data), data[:head_bytes], content_type)
 
+    def fetch(self, key: str, max_bytes: int) -> ObjectInfo | None:
+        if key not in self.objects:
+            return None
+        data, content_type = self.objects[key]
+        return ObjectInfo(len(data), data if len(data) <= max_bytes else data[:4096], content_type)
+
     def move(self, source: str, target: str) -> None:
         self.objects[target] = self.objects.pop(source)
 
