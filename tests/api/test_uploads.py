@@ -23,6 +23,7 @@ from chalicelib.core.aws import client as aws_client
 from chalicelib.core.clock import parse_utc
 from chalicelib.core.ids import new_id
 from chalicelib.core.settings import get_settings
+from chalicelib.core.storage import ObjectInfo
 from chalicelib.documents.domain import REJECT_MESSAGES, DocStatus
 from chalicelib.documents.handlers import process
 from chalicelib.documents.service import settle_upload
@@ -484,3 +485,15 @@ def test_a_stored_object_whose_type_differs_from_the_signed_one_is_rejected(
     [listed] = documents(api, parent, tid)
     assert (listed["status"], listed["reject_reason"]) == ("rejected", "stored_type_mismatch")
     assert not object_exists(ticket["upload_fields"]["key"])
+
+
+def test_storage_fetch_reads_one_object_whole_or_only_its_head() -> None:
+    from chalicelib.core.storage import HEAD_BYTES, S3Storage
+
+    storage, key = S3Storage(get_settings().documents_bucket), f"quarantine/unit/{new_id()}/x"
+    assert storage.fetch(key, 10) is None
+    put_directly(key, b"%PDF-" + b"0" * 20_000, "application/pdf")
+    whole, head = storage.fetch(key, 20_005), storage.fetch(key, 20_004)
+    assert whole == ObjectInfo(20_005, b"%PDF-" + b"0" * 20_000, "application/pdf")
+    assert head == ObjectInfo(20_005, (b"%PDF-" + b"0" * 20_000)[:HEAD_BYTES], "application/pdf")
+    storage.delete(key)
