@@ -474,12 +474,14 @@ def start_moto(port: int = 0) -> tuple[Any, str]:
     """moto in server mode on 127.0.0.1 (the local stack, the tests and the benchmarks)."""
     from moto.server import ThreadedMotoServer
 
+    from local import s3_guard
     from local.emulator import make_dynamodb_serialisable
 
     make_dynamodb_serialisable()  # atomic, serialisable transactions like DynamoDB's
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per AWS call otherwise
     server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
     server.start()
+    s3_guard.protect(server)  # presigned POST policies, signatures and expiry, as S3 enforces
     host, bound = server.get_host_and_port()
     return server, f"http://{host}:{bound}"
 

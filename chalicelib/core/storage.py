@@ -1,11 +1,15 @@
 """Object storage behind a small interface: presigned POST/GET, object checks, moves.
 
 The presigned POST is the production guard (exact key, exact Content-Type, size range, 10 min);
-moto does not enforce policies, so the S3 event handler re-checks the real object.
+the embedded stack enforces it too (local/s3_guard.py), and the S3 event handler re-checks the
+real object anyway (size, stored Content-Type, content). A presigned GET pins the response's
+Content-Type and an ``attachment`` Content-Disposition with a safe file name, so a browser
+downloads the file instead of rendering it whatever its bytes are.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -20,6 +24,7 @@ class PresignedPost:
 class ObjectInfo:
     size: int
     head: bytes
+    content_type: str = ""
 
 
 class Storage(Protocol):
@@ -27,9 +32,19 @@ class Storage(Protocol):
         self, key: str, content_type: str, max_bytes: int, ttl_seconds: int
     ) -> PresignedPost: ...
 
-    def presign_get(self, key: str, ttl_seconds: int, filename: str) -> str: ...
+    def presign_get(
+        self, key: str, ttl_seconds: int, filename: str, content_type: str | None = None
+    ) -> str:
+        """A GET link that answers with ``content_type`` (by default the one the file name's
+        extension says) as an attachment named ``safe_filename(filename)``."""
+        ...
 
     def inspect(self, key: str, head_bytes: int) -> ObjectInfo | None: ...
+
+    def fetch(self, key: str, max_bytes: int) -> ObjectInfo | None:
+        """Size, Content-Type and bytes of one object from ONE read (so they belong together):
+        all of it when it is at most ``max_bytes``, else only its first ``HEAD_BYTES``."""
+        ...
 
     def move(self, source: str, target: str) -> None: ...
 
@@ -44,6 +59,42 @@ class Storage(Protocol):
     def read(self, key: str) -> bytes:
         """The whole object (callers bound its size: uploads are at most 5 MiB)."""
         ...
+
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+}
+HEAD_BYTES = 4096
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_filename(filename: str) -> str:
+    """ASCII letters, digits, dot, dash and underscore only (nothing that can break out of the
+    quoted header value or name a path), at most 120 characters, never empty or hidden."""
+    cleaned = _UNSAFE.sub("-", filename).strip(".-") or "dokumen"
+    if len(cleaned) <= 120:
+        return cleaned
+    stem, dot, extension = cleaned.rpartition(".")
+    if dot and len(extension) <= 10:
+        return f"{stem[: 119 - len(extension)]}.{extension}"
+    return cleaned[:120]
+
+
+def download_headers(filename: str, content_type: str | None) -> dict[str, str]:
+    """The response overrides of a presigned GET: pinned type, attachment, safe name."""
+    name = safe_filename(filename)
+    extension = name.rpartition(".")[2].lower() if "." in name else ""
+    return {
+        "ResponseContentType": content_type
+        or CONTENT_TYPES.get(extension, "application/octet-stream"),
+        "ResponseContentDisposition": f'attachment; filename="{name}"',
+    }
 
 
 def post_policy(key: str, content_type: str, max_bytes: int) -> tuple[dict[str, str], list[Any]]:
@@ -74,12 +125,10 @@ class S3Storage:
         )
         return PresignedPost(signed["url"], dict(signed["fields"]))
 
-    def presign_get(self, key: str, ttl_seconds: int, filename: str) -> str:
-        params = {
-            "Bucket": self.bucket,
-            "Key": key,
-            "ResponseContentDisposition": f'attachment; filename="{filename}"',
-        }
+    def presign_get(
+        self, key: str, ttl_seconds: int, filename: str, content_type: str | None = None
+    ) -> str:
+        params = {"Bucket": self.bucket, "Key": key, **download_headers(filename, content_type)}
         return str(
             self.s3.generate_presigned_url("get_object", Params=params, ExpiresIn=ttl_seconds)
         )
@@ -91,11 +140,26 @@ class S3Storage:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 return None
             raise
-        size = int(head["ContentLength"])
+        size, content_type = int(head["ContentLength"]), str(head.get("ContentType", ""))
         if size == 0:
-            return ObjectInfo(0, b"")
+            return ObjectInfo(0, b"", content_type)
         body = self.s3.get_object(Bucket=self.bucket, Key=key, Range=f"bytes=0-{head_bytes - 1}")
-        return ObjectInfo(size, body["Body"].read())
+        return ObjectInfo(size, body["Body"].read(), content_type)
+
+    def fetch(self, key: str, max_bytes: int) -> ObjectInfo | None:
+        try:
+            got = self.s3.get_object(Bucket=self.bucket, Key=key)
+        except self.s3.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        size, content_type = int(got["ContentLength"]), str(got.get("ContentType", ""))
+        body = got["Body"]
+        try:
+            data = body.read(size if size <= max_bytes else HEAD_BYTES)
+        finally:
+            body.close()
+        return ObjectInfo(size, bytes(data), content_type)
 
     def move(self, source: str, target: str) -> None:
         self.s3.copy_object(

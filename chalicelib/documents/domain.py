@@ -1,7 +1,9 @@
 """Uploaded documents: a record per upload, which request (ref) and which slot it fills.
 
 Life: pending_upload -> clean | rejected (decided by the S3 event handler from the real object:
-size and magic bytes against the declared type; uploads after the slot expired are rejected).
+size, stored Content-Type and magic bytes against what the slot signed, then the whole content
+read by a real parser (``documents.content``: a PDF must parse and carry no active content, an
+image must decode); uploads after the slot expired are rejected).
 """
 
 from __future__ import annotations
@@ -85,6 +87,41 @@ REJECT_MESSAGES = {
     "type_not_allowed": "Jenis berkas tidak diizinkan (hanya PDF, JPEG, PNG).",
     "content_does_not_match_type": "Isi berkas tidak sesuai dengan jenisnya (mis. bukan PDF asli).",
     "upload_slot_expired": "Tautan unggah sudah kedaluwarsa; minta tautan baru.",
+    "stored_type_mismatch": (
+        "Jenis berkas yang tersimpan berbeda dengan jenis yang diminta saat tautan unggah dibuat; "
+        "unggah ulang dengan jenis yang sama."
+    ),
+    "pdf_unreadable": (
+        "Berkas PDF rusak, tidak lengkap, atau bukan PDF asli (struktur PDF tidak terbaca); "
+        "simpan ulang atau pindai ulang dokumen lalu unggah lagi."
+    ),
+    "pdf_encrypted": "PDF dilindungi kata sandi; unggah PDF tanpa kata sandi.",
+    "pdf_too_complex": (
+        "Struktur PDF terlalu rumit (lebih dari 20.000 objek); cetak ulang dokumen ke PDF biasa "
+        "lalu unggah lagi."
+    ),
+    "pdf_javascript": (
+        "PDF berisi JavaScript (skrip), yang tidak diizinkan; cetak ulang dokumen ke PDF biasa "
+        "lalu unggah lagi."
+    ),
+    "pdf_launch_action": (
+        "PDF berisi perintah untuk membuka program atau berkas lain, yang tidak diizinkan; "
+        "unggah PDF biasa."
+    ),
+    "pdf_embedded_file": (
+        "PDF berisi berkas lampiran tersemat, yang tidak diizinkan; unggah PDF tanpa lampiran."
+    ),
+    "pdf_active_content": (
+        "PDF berisi konten aktif (formulir XFA, multimedia, atau pengiriman formulir), yang "
+        "tidak diizinkan; cetak ulang dokumen ke PDF biasa lalu unggah lagi."
+    ),
+    "image_unreadable": (
+        "Gambar rusak, terpotong, atau bukan JPEG/PNG asli; foto atau pindai ulang dokumen lalu "
+        "unggah lagi."
+    ),
+    "image_too_large": (
+        "Resolusi gambar terlalu besar (lebih dari 50 megapiksel); perkecil lalu unggah lagi."
+    ),
 }
 
 

@@ -10,6 +10,7 @@ from chalicelib.core.errors import Invalid, NotFound
 from chalicelib.core.ids import is_id, new_id
 from chalicelib.core.principal import Principal
 from chalicelib.core.storage import PresignedPost, Storage
+from chalicelib.documents.content import inspect_content
 from chalicelib.documents.domain import (
     IMPORT_REF_KIND,
     DocStatus,
@@ -100,22 +101,31 @@ def settle_upload(
         storage.delete(key)  # a key the server never issued: drop it
         return "unknown_key", None
     if doc.status is not DocStatus.PENDING_UPLOAD:
+        storage.delete(key)  # a second upload with the same ticket after settling: dropped
         return "already_settled", doc
     target = clean_key(doc.ref, doc.id)
-    info = storage.inspect(key, sniff_bytes(doc.ref))
+    # one read: the size, type and bytes judged below are those of the same object version
+    info = storage.fetch(key, settings.upload_max_bytes)
     if info is None:
-        if storage.exists(target):  # moved by an earlier attempt that died before settling
+        if storage.exists(target):  # stored by an earlier attempt that died before settling
             docs.settle(doc, DocStatus.CLEAN, size=None, clean_key=target, reason=None)
             return "clean", doc
         return "missing", doc
-    reason = inspect(doc.content_type, info.size, info.head, settings.upload_max_bytes, ref=doc.ref)
+    head = info.head[: sniff_bytes(doc.ref)]
+    reason = inspect(doc.content_type, info.size, head, settings.upload_max_bytes, ref=doc.ref)
+    if reason is None and info.content_type != doc.content_type:
+        reason = "stored_type_mismatch"  # not what the slot signed (S3 enforces it; re-checked)
     if reason is None and event_time > doc.upload_expires_at:
         reason = "upload_slot_expired"
+    if reason is None and ref_kind(doc.ref) != IMPORT_REF_KIND:
+        reason = inspect_content(doc.content_type, info.head)  # the whole file, real parsers
     if reason:
         docs.settle(doc, DocStatus.REJECTED, size=info.size, clean_key=None, reason=reason)
         storage.delete(key)
         return "rejected", doc
-    storage.move(key, target)
+    # the bytes that were checked are the bytes kept (a re-upload meanwhile cannot slip in)
+    storage.put(target, info.head, doc.content_type)
+    storage.delete(key)
     docs.settle(doc, DocStatus.CLEAN, size=info.size, clean_key=target, reason=None)
     return "clean", doc
 
@@ -127,8 +137,10 @@ def download_url(doc: Document, *, storage: Storage, settings: Settings) -> str:
             "Dokumen belum lolos pemeriksaan atau ditolak, tidak dapat diunduh.",
         )
     extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
-    filename = f"{doc.slot}-{doc.id}.{extension[doc.content_type]}"
-    return storage.presign_get(doc.clean_key, settings.download_url_ttl_seconds, filename)
+    filename = f"{doc.slot}-{doc.id}.{extension.get(doc.content_type, 'bin')}"
+    return storage.presign_get(
+        doc.clean_key, settings.download_url_ttl_seconds, filename, doc.content_type
+    )
 
 
 # -- the answers every feature with documents gives (a feature checks who and when first) --------

@@ -1,9 +1,11 @@
 """Presigned uploads and the S3 event handler (security brief R-11, R-19..R-22; section 8 item 8).
 
-Real presigned POSTs go to the embedded moto; S3 -> SQS notifications are fed to the real SQS
-handler (``drain_uploads``). moto does not enforce POST policies, so the handler's own checks
-(size, magic bytes, slot expiry, issued key) are what these tests exercise; the policy itself is
-checked by decoding it.
+Real presigned POSTs go to the embedded moto, which enforces the POST policy as S3 does
+(local/s3_guard.py; its refusals are tested in test_presigned_s3.py); S3 -> SQS notifications are
+fed to the real SQS handler (``drain_uploads``). The handler re-checks what S3 stored (size,
+Content-Type, magic bytes, slot expiry, issued key) and reads the whole file with a real parser:
+objects put straight into the bucket (as a misconfigured policy would let through) show that
+defence on its own.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from chalicelib.core.aws import client as aws_client
 from chalicelib.core.clock import parse_utc
 from chalicelib.core.ids import new_id
 from chalicelib.core.settings import get_settings
-from chalicelib.documents.domain import DocStatus
+from chalicelib.core.storage import ObjectInfo
+from chalicelib.documents.domain import REJECT_MESSAGES, DocStatus
 from chalicelib.documents.handlers import process
 from chalicelib.documents.service import settle_upload
 from chalicelib.wiring import deps
+from tests.support import documents as files
 from tests.support import factories
 from tests.support.fixtures import Api, World, drain_uploads, upload
 
@@ -114,25 +118,62 @@ def test_content_that_is_not_the_declared_type_is_rejected(api: Api, world: Worl
 
 
 @pytest.mark.parametrize(
-    ("size", "status", "reason"),
-    [
-        (5 * MIB + 1, "rejected", "file_too_large"),
-        (5 * MIB, "clean", None),
-        (0, "rejected", "empty_file"),
-    ],
-    ids=["5MiB+1", "exactly-5MiB", "empty"],
+    ("size", "code"),
+    [(5 * MIB + 1, "EntityTooLarge"), (0, "EntityTooSmall")],
+    ids=["5MiB+1", "empty"],
 )
-def test_the_handler_enforces_the_size_limit(
-    api: Api, world: World, size: int, status: str, reason: str | None
+def test_s3_refuses_a_body_outside_the_signed_size_range(
+    api: Api, world: World, size: int, code: str
 ) -> None:
-    parent = world.token("parent")
     tid = create_draft(api, world)
-    content = (factories.PDF + b"\x00" * size)[:size]
-    doc = upload(api, parent, tid, "rapor_terakhir", content=content)
+    ticket = open_slot(api, world.token("parent"), tid, "rapor_terakhir", "application/pdf")
+    response = requests.post(
+        ticket["upload_url"],
+        data=ticket["upload_fields"],
+        files={"file": ("dokumen", b"0" * size, "application/pdf")},
+        timeout=30,
+    )
+    assert response.status_code == 400 and f"<Code>{code}</Code>" in response.text, response.text
+    assert not object_exists(ticket["upload_fields"]["key"])
+    drain_uploads()
+    assert stored(tid, ticket["document"]["id"]).status is DocStatus.PENDING_UPLOAD
+
+
+def test_a_file_of_exactly_the_maximum_size_is_clean(api: Api, world: World) -> None:
+    tid = create_draft(api, world)
+    content = files.pdf_of_size(5 * MIB)
+    doc = upload(api, world.token("parent"), tid, "rapor_terakhir", content=content)
     record = stored(tid, doc["id"])
-    assert (record.status.value, record.reject_reason, record.size) == (status, reason, size)
-    assert not object_exists(record.quarantine_key)
-    assert object_exists(f"clean/transfer/{tid}/{doc['id']}") is (status == "clean")
+    assert (record.status, record.reject_reason, record.size) == (DocStatus.CLEAN, None, 5 * MIB)
+    assert object_exists(f"clean/transfer/{tid}/{doc['id']}")
+
+
+@pytest.mark.parametrize(
+    ("size", "reason"),
+    [(5 * MIB + 1, "file_too_large"), (0, "empty_file")],
+    ids=["5MiB+1", "empty"],
+)
+def test_the_handler_rechecks_the_size_of_what_s3_stored(
+    api: Api, world: World, size: int, reason: str
+) -> None:
+    """Defence in depth: an object that reached the bucket without the policy (put directly)."""
+    tid = create_draft(api, world)
+    ticket = open_slot(api, world.token("parent"), tid, "rapor_terakhir", "application/pdf")
+    key = ticket["upload_fields"]["key"]
+    content = files.pdf_of_size(size) if size else b""
+    put_directly(key, content, "application/pdf")
+
+    drain_uploads()
+
+    record = stored(tid, ticket["document"]["id"])
+    assert (record.status, record.reject_reason, record.size) == (DocStatus.REJECTED, reason, size)
+    assert not object_exists(key) and record.clean_key is None
+
+
+def put_directly(key: str, content: bytes, content_type: str) -> None:
+    s3 = aws_client("s3")
+    s3.put_object(Bucket=get_settings().documents_bucket, Key=key, Body=content,
+                  ContentType=content_type)  # fmt: skip
 
 
 def test_an_object_at_a_key_the_server_never_issued_is_deleted(api: Api, world: World) -> None:
@@ -334,9 +375,14 @@ def test_a_download_url_is_short_lived_and_only_for_the_family(api: Api, world: 
     assert 0 < int(query["X-Amz-Expires"][0]) <= 300 and 0 < link["expires_in"] <= 300
     assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"] and query["X-Amz-Signature"]
     assert url.path.endswith(f"/clean/transfer/{tid}/{doc['id']}")
+    # the link pins what the browser gets: this type, saved as a file with a server-chosen name
+    assert query["response-content-type"] == ["application/pdf"]
+    disposition = f'attachment; filename="rapor_terakhir-{doc["id"]}.pdf"'
+    assert query["response-content-disposition"] == [disposition]
     fetched = requests.get(link["url"], timeout=10)
     assert fetched.status_code == 200 and fetched.content == factories.PDF
-    assert "attachment" in fetched.headers.get("Content-Disposition", "")
+    assert fetched.headers["Content-Type"] == "application/pdf"
+    assert fetched.headers["Content-Disposition"] == disposition
 
     for who in ("other_parent", "outside_op", "other_op"):
         status, problem, _ = api.call("GET", path, world.token(who))
@@ -353,3 +399,101 @@ def test_a_download_url_is_short_lived_and_only_for_the_family(api: Api, world: 
     swapped = f"/v1/transfers/{theirs['id']}/documents/{doc['id']}/download"
     status, problem, _ = api.call("GET", swapped, world.token("other_parent"))
     assert (status, problem["code"]) == (404, "document_not_found"), problem
+
+
+ACCEPTED = {  # slot: (bytes, declared type): real files made by fpdf2 and Pillow
+    "surat_permohonan_orang_tua": (factories.pdf_bytes("Surat permohonan"), "application/pdf"),
+    "rapor_terakhir": (factories.image_bytes("JPEG", (1240, 1754)), "image/jpeg"),
+    "kartu_keluarga": (factories.image_bytes("PNG", (600, 400)), "image/png"),
+}
+
+
+def test_real_pdfs_and_images_are_clean_and_downloaded_as_attachments(
+    api: Api, world: World
+) -> None:
+    parent = world.token("parent")
+    tid = create_draft(api, world)
+    for slot, (content, declared) in ACCEPTED.items():
+        doc = upload(api, parent, tid, slot, content=content, content_type=declared)
+        record = stored(tid, doc["id"])
+        assert (record.status, record.reject_reason) == (DocStatus.CLEAN, None), slot
+        status, link, _ = api.call(
+            "GET", f"/v1/transfers/{tid}/documents/{doc['id']}/download", parent
+        )
+        assert status == 200, link
+        fetched = requests.get(link["url"], timeout=10)
+        assert (fetched.status_code, fetched.content) == (200, content)
+        assert fetched.headers["Content-Type"] == declared
+        assert fetched.headers["Content-Disposition"].startswith(f'attachment; filename="{slot}-')
+
+
+HOSTILE = [  # (bytes, declared type, reason): each one starts with the right magic bytes
+    (files.POLYGLOT, "application/pdf", "pdf_unreadable"),
+    (files.TRUNCATED, "application/pdf", "pdf_unreadable"),
+    (files.WITHOUT_XREF, "application/pdf", "pdf_unreadable"),
+    (files.HTML_AFTER_EOF, "application/pdf", "pdf_unreadable"),
+    (files.JAVASCRIPT_OPEN_ACTION, "application/pdf", "pdf_javascript"),
+    (files.JAVASCRIPT_NAMES, "application/pdf", "pdf_javascript"),
+    (files.LAUNCH, "application/pdf", "pdf_launch_action"),
+    (files.with_attachment(), "application/pdf", "pdf_embedded_file"),
+    (files.XFA, "application/pdf", "pdf_active_content"),
+    (files.encrypted_pdf(factories.PDF, user_password="rahasia"), "application/pdf",
+     "pdf_encrypted"),
+    (files.corrupt_png(), "image/png", "image_unreadable"),
+    (files.truncated(factories.image_bytes("JPEG", (64, 64))), "image/jpeg", "image_unreadable"),
+    (files.corrupt_jpeg(), "image/jpeg", "image_unreadable"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("content", "declared", "reason"),
+    HOSTILE,
+    ids=["polyglot-pdf-html", "truncated-pdf", "pdf-without-xref", "html-after-eof",
+         "pdf-javascript", "pdf-javascript-names", "pdf-launch", "pdf-embedded-file", "pdf-xfa",
+         "pdf-password", "png-corrupt", "jpeg-truncated", "jpeg-corrupt"],
+)  # fmt: skip
+def test_a_file_that_only_looks_right_is_rejected_and_cannot_be_downloaded(
+    api: Api, world: World, content: bytes, declared: str, reason: str
+) -> None:
+    parent = world.token("parent")
+    tid = create_draft(api, world)
+    doc = upload(api, parent, tid, "kartu_keluarga", content=content, content_type=declared)
+
+    [listed] = documents(api, parent, tid)
+    assert (listed["status"], listed["reject_reason"]) == ("rejected", reason), listed
+    assert listed["reject_message"] == REJECT_MESSAGES[reason]
+    record = stored(tid, doc["id"])
+    assert record.clean_key is None and not object_exists(record.quarantine_key)
+    assert not object_exists(f"clean/transfer/{tid}/{doc['id']}")
+    status, problem, _ = api.call(
+        "GET", f"/v1/transfers/{tid}/documents/{doc['id']}/download", parent
+    )
+    assert (status, problem["code"]) == (400, "document_not_available")
+
+
+def test_a_stored_object_whose_type_differs_from_the_signed_one_is_rejected(
+    api: Api, world: World
+) -> None:
+    """S3 enforces the signed Content-Type; the handler compares what was stored anyway."""
+    parent = world.token("parent")
+    tid = create_draft(api, world)
+    ticket = open_slot(api, parent, tid, "kartu_keluarga", "application/pdf")
+    put_directly(ticket["upload_fields"]["key"], factories.PDF, "text/html")
+
+    drain_uploads()
+
+    [listed] = documents(api, parent, tid)
+    assert (listed["status"], listed["reject_reason"]) == ("rejected", "stored_type_mismatch")
+    assert not object_exists(ticket["upload_fields"]["key"])
+
+
+def test_storage_fetch_reads_one_object_whole_or_only_its_head() -> None:
+    from chalicelib.core.storage import HEAD_BYTES, S3Storage
+
+    storage, key = S3Storage(get_settings().documents_bucket), f"quarantine/unit/{new_id()}/x"
+    assert storage.fetch(key, 10) is None
+    put_directly(key, b"%PDF-" + b"0" * 20_000, "application/pdf")
+    whole, head = storage.fetch(key, 20_005), storage.fetch(key, 20_004)
+    assert whole == ObjectInfo(20_005, b"%PDF-" + b"0" * 20_000, "application/pdf")
+    assert head == ObjectInfo(20_005, (b"%PDF-" + b"0" * 20_000)[:HEAD_BYTES], "application/pdf")
+    storage.delete(key)

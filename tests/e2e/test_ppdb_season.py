@@ -34,11 +34,11 @@ import requests
 from chalicelib.core.clock import FixedClock
 from chalicelib.wiring import deps, use
 from local.run import Stack, invoke_scheduled, start_stack
-from tests.support import spreadsheets
+from tests.support import factories, spreadsheets
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PDF = factories.PDF  # a real PDF: the upload handler parses it
 APPLICANTS = 200
 ROUTE_SPLIT = {"afirmasi": 40, "mutasi": 10, "domisili": 100, "prestasi": 50}
 ROUTE_DOCS = {"afirmasi": ["kip_pkh_kks"], "mutasi": ["surat_tugas_orang_tua"]}

@@ -18,11 +18,11 @@ import requests
 
 from local import seed
 from local.run import Stack, start_stack
+from tests.support import factories
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF, PNG = factories.PDF, factories.PNG  # real files: the upload handler parses them
 PARENT_SLOTS = ("surat_permohonan_orang_tua", "rapor_terakhir", "kartu_keluarga", "akta_kelahiran")
 ORIGIN, DESTINATION = seed.SMP_1_TANGERANG, seed.SMP_5_TANGERANG
 SETTLE_TIMEOUT = 15.0

@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
+import io
 import random
 from datetime import date, timedelta
 from typing import Any
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+def pdf_bytes(text: str = "Dokumen uji") -> bytes:
+    """A real one-page PDF (fpdf2): it parses with its cross-reference and trailer."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text=text)
+    return bytes(pdf.output())
+
+
+def image_bytes(image_format: str, size: tuple[int, int] = (48, 32)) -> bytes:
+    """A real image (Pillow) in ``image_format`` ("PNG" or "JPEG") that decodes completely."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, (30, 90, 160)).save(out, image_format)
+    return out.getvalue()
+
+
+PDF = pdf_bytes()
+PNG = image_bytes("PNG")
+JPEG = image_bytes("JPEG")
 
 
 def nik(birth: date, gender: str, region: str = "367101") -> str:

@@ -290,14 +290,22 @@ class FakeStorage:
             "https://storage.fake.test/upload", {"key": key, "Content-Type": content_type}
         )
 
-    def presign_get(self, key: str, ttl_seconds: int, filename: str) -> str:
+    def presign_get(
+        self, key: str, ttl_seconds: int, filename: str, content_type: str | None = None
+    ) -> str:
         return f"https://storage.fake.test/{key}?filename={filename}&expires={ttl_seconds}"
 
     def inspect(self, key: str, head_bytes: int) -> ObjectInfo | None:
         if key not in self.objects:
             return None
-        data = self.objects[key][0]
-        return ObjectInfo(len(data), data[:head_bytes])
+        data, content_type = self.objects[key]
+        return ObjectInfo(len(data), data[:head_bytes], content_type)
+
+    def fetch(self, key: str, max_bytes: int) -> ObjectInfo | None:
+        if key not in self.objects:
+            return None
+        data, content_type = self.objects[key]
+        return ObjectInfo(len(data), data if len(data) <= max_bytes else data[:4096], content_type)
 
     def move(self, source: str, target: str) -> None:
         self.objects[target] = self.objects.pop(source)
