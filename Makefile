@@ -14,7 +14,7 @@ PORT = 8000
 MAKEFLAGS += --no-print-directory
 
 # Output on stderr, so that the stdout of `make token` / `make job` is theirs alone.
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt $(wildcard requirements-layer*.txt)
 	@echo "installing into $(VENV) ..." >&2
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) >&2
 	@$(BIN)/python -m pip install -q --upgrade 'pip<26.3' >&2
@@ -49,8 +49,11 @@ openapi: $(STAMP)
 	$(BIN)/python -m chalicelib.openapi --write
 	$(BIN)/python -m chalicelib.route_table --write
 
+# deployment.zip (requirements.txt, every function) + out/layer-<name>.zip (requirements-layer-<name>.txt,
+# attached per function in infra/resources.json): infra/layers.py builds the layers after chalice package
 package: $(STAMP)
 	rm -rf out && AWS_DEFAULT_REGION=ap-southeast-3 $(BIN)/chalice package --stage prod --merge-template infra/resources.json out
+	$(BIN)/python infra/layers.py out
 
 # Run one scheduled job now against the running local stack: make job NAME=transfer_reminders
 job: $(STAMP)

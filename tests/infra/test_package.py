@@ -7,13 +7,21 @@ properties the security brief asks for are asserted on the packaged template, no
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
+import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from packaging.requirements import Requirement
+
+from benchmarks.cold_start import DUMMY_SETTINGS
+from tests.infra import layering
+from tests.infra.layering import infra_layers
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -28,6 +36,7 @@ SCHEDULES = {"TransferReminders": "cron(0 0 * * ? *)", "AdmissionReminders": "cr
              "AdmissionsTick": {"Ref": "LiveRankingSchedule"},  # default rate(5 minutes)
              "AdmissionRelease": "rate(15 minutes)"}  # fmt: skip
 SECRETS = ("SIGNING_SECRET", "NIK_HMAC_KEY", "PII_KEY")
+MIB = 1024 * 1024
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("package"), pytest.mark.timeout(900)]
 
 
@@ -223,18 +232,116 @@ def test_gateway_responses_are_problem_json(resources: dict[str, Any]) -> None:
     assert {"ThrottlingRateLimit", "ThrottlingBurstLimit"} <= set(throttle)
 
 
-def test_every_runtime_requirement_is_in_the_deployment_zip(
-    package: tuple[dict[str, Any], Path],
-) -> None:
-    """chalice package silently leaves out a wheel it has no Lambda build for (e.g. a numpy
-    release published only as manylinux_2_28): every requirement must really be in the zip."""
-    import re
-    import zipfile
+def _dist_infos(archive: Path, prefix: str = "") -> set[str]:
+    with zipfile.ZipFile(archive) as z:
+        return {n.removeprefix(prefix).split("/")[0].lower() for n in z.namelist()
+                if n.startswith(prefix) and ".dist-info/" in n}  # fmt: skip
 
+
+def _ships(name: str, dist_infos: set[str]) -> bool:
+    return any(d.startswith(name + "-") for d in dist_infos)
+
+
+def test_every_requirement_ships_where_it_is_needed(package: tuple[dict[str, Any], Path]) -> None:
+    """chalice package (and pip for a layer) silently leaves out a wheel it has no Lambda build
+    for (e.g. a numpy release published only as manylinux_2_28): requirements.txt must really be
+    in deployment.zip, each requirements-layer-<name>.txt in its layer-<name>.zip, and no layer
+    library in deployment.zip (the point of the layers)."""
+    shared = _dist_infos(package[1] / "deployment.zip")
+    runtime = layering.requirement_names(ROOT / "requirements.txt")
+    assert [n for n in runtime if not _ships(n, shared)] == []
+    for layer, zip_name in infra_layers.layers().items():
+        names = layering.requirement_names(infra_layers.requirements_file(zip_name))
+        inside = _dist_infos(package[1] / zip_name, "python/")
+        assert [n for n in names if not _ships(n, inside)] == [], layer
+        assert [n for n in names if _ships(n, shared)] == [], f"{layer} also in deployment.zip"
+
+
+def test_api_handler_package_is_at_most_25_mib(package: tuple[dict[str, Any], Path]) -> None:
+    api = package[0]["Resources"]["APIHandler"]["Properties"]
+    assert api["CodeUri"] == "./deployment.zip"
+    assert (package[1] / "deployment.zip").stat().st_size <= 25 * MIB
+
+
+@pytest.fixture(scope="module")
+def unpacked(package: tuple[dict[str, Any], Path], tmp_path_factory: pytest.TempPathFactory
+             ) -> dict[str, Path]:  # fmt: skip
+    """{"code" or layer logical id: folder it is unpacked to} (/var/task and /opt in Lambda)."""
+    root = tmp_path_factory.mktemp("unpacked")
+    folders = {"code": root / "code"}
     with zipfile.ZipFile(package[1] / "deployment.zip") as archive:
-        dist_infos = {n.split("/")[0].lower() for n in archive.namelist() if ".dist-info/" in n}
-    names = [re.split(r"[=<>\[]", line)[0].strip().lower().replace("-", "_")
-             for line in (ROOT / "requirements.txt").read_text().splitlines()
-             if line.strip() and not line.startswith("#")]  # fmt: skip
-    missing = [n for n in names if not any(d.startswith(n + "-") for d in dist_infos)]
+        archive.extractall(folders["code"])
+    for layer, zip_name in infra_layers.layers().items():
+        with zipfile.ZipFile(package[1] / zip_name) as archive:
+            archive.extractall(root / layer)
+        folders[layer] = root / layer / "python"
+    return folders
+
+
+def _layers_of(resources: dict[str, Any], function: str) -> list[str]:
+    return [ref["Ref"] for ref in resources[function]["Properties"].get("Layers", [])]
+
+
+def _probe(function: str, folders: list[Path], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """A clean interpreter (-I -S: no site-packages, no PYTHONPATH, no current directory) whose
+    sys.path is exactly the function's package and layers: import app, each module of the
+    function that uses a layer library (layering.USES), run every third-party import statement
+    of those modules, and create a client for each AWS service the code names."""
+    modules = sorted(m for m, fns in layering.USES.items() if function in fns)
+    statements = sorted({s for m in modules for s, _ in layering.third_party_imports(m)})
+    extra = sorted({e for n in layering.needed_libraries(function)
+                    for e in layering.NEEDS_TOO.get(n, ())})  # fmt: skip
+    code = "\n".join([
+        "import importlib, sys",
+        f"sys.path[:0] = {[str(f) for f in folders]!r}",
+        "import app",
+        *[f"importlib.import_module({m!r})" for m in modules],
+        *statements,
+        *[f"import {e}" for e in extra],
+        "import boto3",
+        *[f"boto3.session.Session().client({s!r})" for s in sorted(infra_layers.sdk_services())],
+        "print('ok')",
+    ])  # fmt: skip
+    env = {"PATH": os.environ.get("PATH", ""), **DUMMY_SETTINGS}
+    return subprocess.run([sys.executable, "-I", "-S", "-c", code], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_each_function_imports_everything_it_needs_from_its_package_and_layers(
+    package: tuple[dict[str, Any], Path], unpacked: dict[str, Path], function: str,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    resources = package[0]["Resources"]
+    folders = [unpacked["code"], *(unpacked[layer] for layer in _layers_of(resources, function))]
+    done = _probe(function, folders, tmp_path)
+    assert (done.returncode, done.stdout.strip()) == (0, "ok"), done.stderr[-3000:]
+    # and every distribution on that path has its own dependencies on it (fpdf2 -> Pillow)
+    dists = list(importlib.metadata.distributions(path=[str(f) for f in folders]))
+    present = {d.metadata["Name"].lower().replace("-", "_") for d in dists}
+    marker_env = {"python_version": "3.11", "sys_platform": "linux", "platform_system": "Linux",
+                  "platform_machine": "x86_64", "implementation_name": "cpython", "extra": ""}  # fmt: skip
+    missing = sorted(
+        f"{d.metadata['Name']} needs {r.name}"
+        for d in dists
+        for r in map(Requirement, d.requires or [])
+        if (r.marker is None or r.marker.evaluate(marker_env))
+        and r.name.lower().replace("-", "_") not in present
+    )
     assert missing == []
+
+
+@pytest.mark.parametrize(("function", "layer", "library"),
+                         [("OnAllocationRequest", "NumpyLayer", "numpy"),
+                          ("APIHandler", "SheetsLayer", "openpyxl"),
+                          ("OnUploadEvent", "PillowLayer", "PIL")])  # fmt: skip
+def test_a_function_without_one_of_its_layers_fails_the_check(
+    package: tuple[dict[str, Any], Path], unpacked: dict[str, Path], tmp_path: Path,
+    function: str, layer: str, library: str,
+) -> None:  # fmt: skip
+    layers = _layers_of(package[0]["Resources"], function)
+    assert layer in layers
+    folders = [unpacked["code"], *(unpacked[name] for name in layers if name != layer)]
+    done = _probe(function, folders, tmp_path)
+    assert done.returncode != 0
+    assert f"No module named '{library}'" in done.stderr
