@@ -11,6 +11,8 @@ declares, in a ``document_kinds.py`` module of its own package (see ``documents.
 - ``max_bytes``: the size limit of one file (``None``: the ``UPLOAD_MAX_BYTES`` setting, 5 MiB);
   above ``WHOLE_READ_LIMIT`` a file is judged by its head only and never read whole;
 - ``max_per_owner``: how many uploads one owner record may open;
+- ``upload_window_seconds``: how long after opening an upload may still complete (a 2 GiB video
+  over a weak connection needs hours; part links are re-signed, 10 minutes each);
 - ``listener``: ``"package.module:function"`` called as ``function(doc, outcome, deps=deps)``
   after every settled upload of this kind (imported only then);
 - ``guard``: ``"package.module:function"`` called as ``function(owner_id, actor, deps,
@@ -84,6 +86,7 @@ class DocumentKind:
     sniff_bytes: int = 16
     listener: str | None = None
     guard: str | None = None
+    upload_window_seconds: int | None = None  # None: UPLOAD_URL_TTL_SECONDS (10 min)
 
     def format(self, content_type: str) -> Format | None:
         return next((f for f in self.formats if f.content_type == content_type), None)
@@ -94,6 +97,9 @@ class DocumentKind:
 
     def limit(self, default: int) -> int:
         return self.max_bytes if self.max_bytes is not None else default
+
+    def window(self, default: int) -> int:
+        return self.upload_window_seconds if self.upload_window_seconds is not None else default
 
 
 PAPERS_KIND = DocumentKind(owner="")  # the rules of a plain document upload (PDF/JPEG/PNG)

@@ -1,15 +1,18 @@
-"""Document use cases: open an upload slot, settle an uploaded object, sign a download."""
+"""Document use cases: open an upload slot (presigned POST, or a multipart upload with presigned
+part URLs for large files), settle an uploaded object by its owner's registered kind, run the
+owner's listener, and the one access guard for listing and downloading."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from chalicelib.core.errors import Invalid, NotFound, TooManyRequests
+from chalicelib.core.errors import Conflict, Invalid, NotFound, TooManyRequests
 from chalicelib.core.ids import is_id, new_id
 from chalicelib.core.principal import Principal
-from chalicelib.core.storage import ObjectInfo, PresignedPost, Storage
+from chalicelib.core.storage import ObjectInfo, Part, PresignedPost, Storage
 from chalicelib.documents.domain import (
     DocStatus,
     Document,
@@ -18,7 +21,7 @@ from chalicelib.documents.domain import (
     parse_quarantine_key,
     quarantine_key,
 )
-from chalicelib.documents.kinds import PAPERS_KIND, WHOLE_READ_LIMIT, DocumentKind
+from chalicelib.documents.kinds import MIB, PAPERS_KIND, WHOLE_READ_LIMIT, DocumentKind
 from chalicelib.documents.registry import kind_of, resolve
 from chalicelib.documents.repository import DocumentRepository
 from chalicelib.documents.schemas import (
@@ -53,7 +56,8 @@ def open_slot(
 ) -> UploadTicket:
     """Create a pending document record and a presigned POST for exactly that key and type."""
     kind = checked_kind(ref, slot, content_type, docs)
-    doc = _pending(ref, slot, content_type, actor=actor, now=now, docs=docs, settings=settings)
+    window = kind.window(settings.upload_url_ttl_seconds)
+    doc = _pending(ref, slot, content_type, actor=actor, now=now, docs=docs, window=window)
     post = storage.presign_post(
         doc.quarantine_key,
         content_type,
@@ -90,7 +94,7 @@ def _pending(
     actor: Principal,
     now: datetime,
     docs: DocumentRepository,
-    settings: Settings,
+    window: int,
 ) -> Document:
     doc_id = new_id()
     doc = Document(
@@ -102,11 +106,122 @@ def _pending(
         uploaded_by=actor.sub,
         uploader_role=actor.role.value,
         created_at=now,
-        upload_expires_at=now + timedelta(seconds=settings.upload_url_ttl_seconds),
+        upload_expires_at=now + timedelta(seconds=window),
         quarantine_key=quarantine_key(ref, doc_id),
     )
     docs.create(doc)
     return doc
+
+
+# -- large files: S3 multipart upload through presigned part URLs -------------------------------
+
+MIN_PART_BYTES = 5 * MIB  # S3's minimum for every part but the last
+MAX_PARTS = 10_000
+
+
+@dataclass(frozen=True)
+class MultipartTicket:
+    document: Document
+    upload_id: str
+    part_size: int  # every part but the last has exactly this size
+    part_urls: dict[int, str]  # part number (1..) -> presigned PUT
+
+
+def part_plan(size: int) -> tuple[int, int]:
+    """(part size, part count) for a file of ``size`` bytes: 5 MiB parts (a weak connection
+    retries little), larger only when 10,000 parts would not hold it."""
+    part_size = max(MIN_PART_BYTES, -(-size // MAX_PARTS))
+    return part_size, max(1, -(-size // part_size))
+
+
+def open_multipart(
+    ref: str,
+    slot: str,
+    content_type: str,
+    size: int,
+    *,
+    actor: Principal,
+    now: datetime,
+    docs: DocumentRepository,
+    storage: Storage,
+    settings: Settings,
+) -> MultipartTicket:
+    """A pending document and a multipart upload of its quarantine key, with a PUT link per
+    part. The settle step judges the completed object like any upload (the size S3 stores,
+    its Content-Type, its bytes), so the declared ``size`` only plans the parts."""
+    kind = checked_kind(ref, slot, content_type, docs)
+    limit = kind.limit(settings.upload_max_bytes)
+    if size <= 0 or size > limit:
+        raise Invalid("file_too_large", "Ukuran berkas di luar batas.", max_bytes=limit)
+    window = kind.window(settings.upload_url_ttl_seconds)
+    doc = _pending(ref, slot, content_type, actor=actor, now=now, docs=docs, window=window)
+    upload_id = storage.create_multipart(doc.quarantine_key, content_type)
+    part_size, count = part_plan(size)
+    urls = _sign(doc, upload_id, range(1, count + 1), storage, settings)
+    return MultipartTicket(doc, upload_id, part_size, urls)
+
+
+def _open_multipart_doc(
+    ref: str, document_id: str, now: datetime, docs: DocumentRepository
+) -> Document:
+    doc = docs.get(ref, document_id) if is_id(document_id) else None
+    if doc is None:
+        raise NotFound("document_not_found", "Dokumen tidak ditemukan.")
+    if doc.status is not DocStatus.PENDING_UPLOAD or now > doc.upload_expires_at:
+        raise Conflict("upload_closed", "Unggahan ini sudah selesai atau kedaluwarsa.")
+    return doc
+
+
+def _sign(
+    doc: Document, upload_id: str, numbers: Iterable[int], storage: Storage, settings: Settings
+) -> dict[int, str]:
+    ttl = settings.upload_url_ttl_seconds
+    return {n: storage.presign_part(doc.quarantine_key, upload_id, n, ttl) for n in numbers}
+
+
+def sign_parts(
+    ref: str,
+    document_id: str,
+    upload_id: str,
+    numbers: list[int],
+    *,
+    now: datetime,
+    docs: DocumentRepository,
+    storage: Storage,
+    settings: Settings,
+) -> dict[int, str]:
+    """Fresh PUT links for some parts (a resumed upload), while the upload window is open."""
+    doc = _open_multipart_doc(ref, document_id, now, docs)
+    if not numbers or any(not 1 <= n <= MAX_PARTS for n in numbers):
+        raise Invalid("invalid_part_number", "Nomor bagian harus 1 sampai 10.000.")
+    return _sign(doc, upload_id, sorted(set(numbers)), storage, settings)
+
+
+def complete_multipart(
+    ref: str,
+    document_id: str,
+    upload_id: str,
+    parts: list[Part],
+    *,
+    now: datetime,
+    docs: DocumentRepository,
+    storage: Storage,
+) -> Document:
+    """Join the parts into the quarantine object; S3 then sends the ObjectCreated event and the
+    upload is settled like any other."""
+    doc = _open_multipart_doc(ref, document_id, now, docs)
+    storage.complete_multipart(doc.quarantine_key, upload_id, sorted(parts, key=lambda p: p.number))
+    return doc
+
+
+def abort_multipart(
+    ref: str, document_id: str, upload_id: str, *, docs: DocumentRepository, storage: Storage
+) -> None:
+    """Drop the parts uploaded so far (the lifecycle rule would, a day later)."""
+    doc = docs.get(ref, document_id) if is_id(document_id) else None
+    if doc is None:
+        raise NotFound("document_not_found", "Dokumen tidak ditemukan.")
+    storage.abort_multipart(doc.quarantine_key, upload_id)
 
 
 def settle_upload(
