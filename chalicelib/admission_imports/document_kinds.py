@@ -19,5 +19,10 @@ SCHOOL_SHEETS = register(
         slots=frozenset({"schools"}),
         sniff_bytes=4096,
         listener="chalicelib.admission_imports.service:after_upload",
+        reject_messages={
+            "content_does_not_match_type": "Isi berkas tidak sesuai dengan jenisnya (bukan CSV "
+            "UTF-8 atau XLSX asli).",
+            "type_not_allowed": "Jenis berkas harus CSV atau XLSX.",
+        },
     )
 )

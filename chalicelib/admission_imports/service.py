@@ -37,21 +37,16 @@ from chalicelib.core.observability import count, logger
 from chalicelib.core.principal import Principal
 from chalicelib.documents import service as documents
 from chalicelib.documents.domain import (
-    REJECT_MESSAGES,
     DocStatus,
     Document,
     clean_key,
     ref_kind,
+    reject_message,
 )
 from chalicelib.wiring import Deps
 
 SLOT = "schools"
 PENDING, DONE, FAILED = "pending_upload", "done", "failed"
-REJECTED = {
-    "content_does_not_match_type": "Isi berkas tidak sesuai dengan jenisnya (bukan CSV UTF-8 "
-    "atau XLSX asli).",
-    "type_not_allowed": "Jenis berkas harus CSV atau XLSX.",
-}
 
 
 def import_ref(import_id: str) -> str:
@@ -177,7 +172,7 @@ def after_upload(doc: Document, outcome: str, *, deps: Deps) -> None:
         elif outcome in ("rejected", "already_settled"):
             settled = deps.documents.get(doc.ref, doc.id) or doc  # the reason is on the record
             reason = settled.reject_reason or "content_does_not_match_type"
-            message = REJECTED.get(reason) or REJECT_MESSAGES.get(reason, "Berkas ditolak.")
+            message = reject_message(reason, SCHOOL_SHEETS) or "Berkas ditolak."
             _finish(job, FAILED, deps, message=message)
     except Exception:  # noqa: BLE001 - recorded in the job, not retried by SQS
         logger().exception("school import failed", extra={"import_id": job.id})

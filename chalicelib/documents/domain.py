@@ -118,6 +118,14 @@ REJECT_MESSAGES = {
 }
 
 
+def reject_message(reason: str | None, kind: DocumentKind | None = None) -> str | None:
+    """The Indonesian reason of a rejection: the owner's own wording first."""
+    if not reason:
+        return None
+    own = kind.reject_messages.get(reason) if kind is not None else None
+    return own or REJECT_MESSAGES.get(reason)
+
+
 def latest_clean(docs: list[Document], slot: str) -> Document | None:
     """The document that currently fills a slot: the newest clean upload."""
     clean = [d for d in docs if d.slot == slot and d.status is DocStatus.CLEAN]

@@ -11,6 +11,7 @@ declares, in a ``document_kinds.py`` module of its own package (see ``documents.
 - ``max_bytes``: the size limit of one file (``None``: the ``UPLOAD_MAX_BYTES`` setting, 5 MiB);
   above ``WHOLE_READ_LIMIT`` a file is judged by its head only and never read whole;
 - ``max_per_owner``: how many uploads one owner record may open;
+- ``reject_messages``: its own wording of a rejection (e.g. "lebih dari 2 GB");
 - ``upload_window_seconds``: how long after opening an upload may still complete (a 2 GiB video
   over a weak connection needs hours; part links are re-signed, 10 minutes each);
 - ``listener``: ``"package.module:function"`` called as ``function(doc, outcome, deps=deps)``
@@ -22,8 +23,8 @@ declares, in a ``document_kinds.py`` module of its own package (see ``documents.
 from __future__ import annotations
 
 import codecs
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from chalicelib.documents import content
 
@@ -87,6 +88,8 @@ class DocumentKind:
     listener: str | None = None
     guard: str | None = None
     upload_window_seconds: int | None = None  # None: UPLOAD_URL_TTL_SECONDS (10 min)
+    reject_messages: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+    """Indonesian reasons of this kind's rejections that differ from ``REJECT_MESSAGES``."""
 
     def format(self, content_type: str) -> Format | None:
         return next((f for f in self.formats if f.content_type == content_type), None)

@@ -60,6 +60,7 @@ KIND = DocumentKind(
     listener=f"{__name__}:on_settled",
     guard=f"{__name__}:may_see",
     upload_window_seconds=3600,
+    reject_messages={"content_does_not_match_type": "Berkas bukan video MP4."},
 )
 
 
@@ -196,6 +197,8 @@ def test_the_owner_kind_rules_apply_to_a_small_upload_too() -> None:
     assert [(ref, reply.document.id, "rejected")] == SETTLED
     doc = d.documents.get(ref, reply.document.id)
     assert doc is not None and doc.reject_reason == "content_does_not_match_type"
+    [listed] = documents.list_visible(OWNER, ref.split("#")[1], actor=TEACHER, deps=d).items
+    assert listed.reject_message == "Berkas bukan video MP4."  # the owner's own wording
 
     with pytest.raises(Invalid) as wrong_type:
         documents.upload_ticket(ref, "clip", "application/pdf", actor=TEACHER, now=d.clock.now(),
