@@ -119,8 +119,15 @@ def with_query(url: str, **changes: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def test_a_file_over_10_mib_goes_up_in_presigned_parts_and_is_settled_for_its_owner() -> None:
-    ref, size = f"{OWNER}#01JLESSON000000000000000001", 11 * MIB + 12345
+@pytest.mark.parametrize("whole_read_limit", [64 * MIB, 4 * MIB], ids=["read whole", "copied"])
+def test_a_file_over_10_mib_goes_up_in_presigned_parts_and_is_settled_for_its_owner(
+    whole_read_limit: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Up to WHOLE_READ_LIMIT the settle step keeps the bytes it read; above it (a 2 GiB video)
+    it sniffs the head and copies the object, never holding it in memory."""
+    monkeypatch.setattr(documents, "WHOLE_READ_LIMIT", whole_read_limit)
+    ref = f"{OWNER}#01JLESSON00000000000000{whole_read_limit // MIB:04d}"
+    size = 11 * MIB + 12345
     data = video(size)
     ticket = open_multipart(ref, size)
     assert ticket.part_size == 5 * MIB and sorted(ticket.part_urls) == [1, 2, 3]
@@ -135,6 +142,8 @@ def test_a_file_over_10_mib_goes_up_in_presigned_parts_and_is_settled_for_its_ow
     head = stored(doc.clean_key)
     assert head is not None and head["ContentLength"] == size and head["ContentType"] == MP4
     assert stored(doc.quarantine_key) is None
+    body = aws_client("s3").get_object(Bucket=get_settings().documents_bucket, Key=doc.clean_key)
+    assert body["Body"].read() == data  # the parts, joined in order
     # the owner's listener, found by the key; moto announces a completion twice (Put and
     # CompleteMultipartUpload), as S3 may deliver any event twice: the second is a no-op
     assert SETTLED[0] == (ref, doc.id, "clean")
