@@ -51,7 +51,7 @@ def test_every_owner_of_today_is_found_by_its_ref_kind() -> None:
         "ppdbimport": "ppdbimport",
     }
     assert found["transfer"].content_types == ("application/pdf", "image/jpeg", "image/png")
-    assert found["ppdbimport"].listener == "chalicelib.admission_imports.service:after_upload"
+    assert found["ppdbimport"].listener is not None and found["transfer"].listener is None
     assert registry.kind_of("nobody#01J") is None
 
 
@@ -68,3 +68,13 @@ def test_importing_the_app_imports_no_document_kind() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
     ).stdout.split()
     assert out == []
+
+
+def test_every_registered_listener_and_guard_resolves_to_a_function() -> None:
+    """Dotted paths are imported only when called: a moved module must fail here, not in S3."""
+    registry.discover()
+    for owner in ("transfer", "ppdb", "ppdbimport"):
+        kind = registry.kind_of(f"{owner}#01J")
+        assert kind is not None
+        for path in (kind.listener, kind.guard):
+            assert path is None or callable(registry.resolve(path)), (owner, path)
