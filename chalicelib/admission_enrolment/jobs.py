@@ -28,7 +28,7 @@ from chalicelib.admissions.repository import AppChange
 from chalicelib.admissions.service import subject
 from chalicelib.core.audit import AuditEntry
 from chalicelib.core.errors import Conflict
-from chalicelib.core.notify import Notification
+from chalicelib.core.notify import Notification, push
 from chalicelib.core.observability import logger
 from chalicelib.core.schemas import wib_text
 from chalicelib.wiring import Deps
@@ -91,7 +91,7 @@ def _remind_period(
                 continue
             note = _reminder(app, hit[0], names.get(npsn, npsn), hit[1], now)
             if deps.inbox.put_once(note):
-                _push(deps, note)
+                push(deps.sender, [note])
                 result.sent += 1
             else:
                 result.skipped_duplicates += 1
@@ -163,7 +163,7 @@ def _release_period(
                 result.conflicts += 1
                 continue
             result.released += 1
-            _push(deps, _release_note(app, now))
+            push(deps.sender, [_release_note(app, now)])
     return complete
 
 
@@ -187,13 +187,6 @@ def _release_note(app: Application, now: datetime) -> Notification:
         app.id,
         now,
     )
-
-
-def _push(deps: Deps, note: Notification) -> None:
-    try:
-        deps.sender.send(note)
-    except Exception:  # noqa: BLE001 - the inbox item is written; push is best effort
-        logger().warning("push failed", extra={"kind": note.kind})
 
 
 def _mark_released(deps: Deps, period: PeriodRecord, now: datetime, result: ReleaseRun) -> bool:

@@ -25,8 +25,8 @@ from chalicelib.admissions.service import subject  # one audit trail per applica
 from chalicelib.core import audit as audit_mod
 from chalicelib.core.errors import NotFound, StaleVersion
 from chalicelib.core.ids import is_id
-from chalicelib.core.notify import Notification
-from chalicelib.core.observability import count, logger
+from chalicelib.core.notify import Notification, push
+from chalicelib.core.observability import count
 from chalicelib.core.principal import Principal, Role
 from chalicelib.core.schemas import ActionInput, wib_text
 from chalicelib.wiring import Deps
@@ -109,7 +109,7 @@ def confirm(
         notifications=_notes(after, npsn, now),
     )
     saved = deps.admissions.commit(change)
-    _push(change.notifications, deps)
+    push(deps.sender, change.notifications)
     count("AdmissionConfirmed")
     return present(saved, route)
 
@@ -134,14 +134,6 @@ def _notes(app: Application, npsn: str, now: datetime) -> list[Notification]:
         now,
     )
     return [parent, school]
-
-
-def _push(notes: list[Notification], deps: Deps) -> None:
-    for note in notes:
-        try:
-            deps.sender.send(note)
-        except Exception:  # noqa: BLE001 - the inbox item is written; push is best effort
-            logger().warning("push failed", extra={"kind": note.kind})
 
 
 def present(app: Application, route: Route | None) -> EnrolmentPublic:

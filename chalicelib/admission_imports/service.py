@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, replace
 
+from chalicelib.admission_imports.document_kinds import SCHOOL_SHEETS
 from chalicelib.admission_imports.domain import (
     Checked,
     ImportProblem,
@@ -36,30 +37,24 @@ from chalicelib.core.observability import count, logger
 from chalicelib.core.principal import Principal
 from chalicelib.documents import service as documents
 from chalicelib.documents.domain import (
-    IMPORT_REF_KIND,
-    REJECT_MESSAGES,
     DocStatus,
     Document,
     clean_key,
     ref_kind,
+    reject_message,
 )
 from chalicelib.wiring import Deps
 
 SLOT = "schools"
 PENDING, DONE, FAILED = "pending_upload", "done", "failed"
-REJECTED = {
-    "content_does_not_match_type": "Isi berkas tidak sesuai dengan jenisnya (bukan CSV UTF-8 "
-    "atau XLSX asli).",
-    "type_not_allowed": "Jenis berkas harus CSV atau XLSX.",
-}
 
 
 def import_ref(import_id: str) -> str:
-    return f"{IMPORT_REF_KIND}#{import_id}"
+    return f"{SCHOOL_SHEETS.owner}#{import_id}"
 
 
 def is_import_ref(ref: str) -> bool:
-    return ref_kind(ref) == IMPORT_REF_KIND
+    return ref_kind(ref) == SCHOOL_SHEETS.owner
 
 
 def present(job: ImportJob) -> SchoolImportPublic:
@@ -126,7 +121,7 @@ def open_import(
         upload_url=ticket.post.url,
         upload_fields=ticket.post.fields,
         upload_expires_at=ticket.document.upload_expires_at,
-        max_bytes=deps.settings.upload_max_bytes,
+        max_bytes=SCHOOL_SHEETS.limit(deps.settings.upload_max_bytes),
     )
 
 
@@ -160,7 +155,8 @@ def list_schools(period_id: str, *, actor: Principal, deps: Deps) -> PeriodSchoo
 
 
 def after_upload(doc: Document, outcome: str, *, deps: Deps) -> None:
-    """Called by the upload handler for every settled object of an import ref.
+    """The listener of the import's document kind: the upload handler calls it for every
+    settled object of an import ref (``document_kinds.SCHOOL_SHEETS``).
 
     A clean file is imported; a rejected one fails its job. Safe on duplicate deliveries (a
     finished job is left alone; a job whose first attempt died after the file was settled is
@@ -176,7 +172,7 @@ def after_upload(doc: Document, outcome: str, *, deps: Deps) -> None:
         elif outcome in ("rejected", "already_settled"):
             settled = deps.documents.get(doc.ref, doc.id) or doc  # the reason is on the record
             reason = settled.reject_reason or "content_does_not_match_type"
-            message = REJECTED.get(reason) or REJECT_MESSAGES.get(reason, "Berkas ditolak.")
+            message = reject_message(reason, SCHOOL_SHEETS) or "Berkas ditolak."
             _finish(job, FAILED, deps, message=message)
     except Exception:  # noqa: BLE001 - recorded in the job, not retried by SQS
         logger().exception("school import failed", extra={"import_id": job.id})

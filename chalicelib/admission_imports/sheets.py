@@ -16,8 +16,8 @@ import io
 import zipfile
 from collections.abc import Iterable, Sequence
 
+from chalicelib.admission_imports.document_kinds import XLSX
 from chalicelib.admission_imports.domain import MAX_ROWS, Cell, ImportProblem, Table, cell_text
-from chalicelib.documents.domain import XLSX
 
 MAX_BLANK_RUN = 1000
 MAX_COLUMNS = 100

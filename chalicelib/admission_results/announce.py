@@ -21,7 +21,7 @@ from chalicelib.admissions.application import Application
 from chalicelib.admissions.domain import Route
 from chalicelib.admissions.records import PeriodRecord
 from chalicelib.core.errors import Conflict
-from chalicelib.core.notify import Notification
+from chalicelib.core.notify import Notification, push
 from chalicelib.core.observability import count, logger
 from chalicelib.core.schemas import wib_text
 from chalicelib.wiring import Deps
@@ -105,10 +105,7 @@ def notify(message: dict[str, Any], deps: Deps) -> int:
         note = _notice(app, route, names, now)
         if not deps.inbox.put_once(note):
             return False
-        try:
-            deps.sender.send(note)
-        except Exception:  # noqa: BLE001 - the inbox item is there; a push may fail
-            logger().warning("result push failed", extra={"application_id": app.id})
+        push(deps.sender, [note], application_id=app.id)  # best effort: the inbox item is there
         return True
 
     with ThreadPoolExecutor(THREADS) as pool:

@@ -22,6 +22,7 @@ from chalicelib.admissions.application import (
     required_documents,
 )
 from chalicelib.admissions.attributes import check_age
+from chalicelib.admissions.document_kinds import APPLICATION_DOCUMENTS
 from chalicelib.admissions.periods import load_period
 from chalicelib.admissions.records import PeriodRecord
 from chalicelib.admissions.repository import AppChange
@@ -34,7 +35,7 @@ from chalicelib.admissions.schemas import (
 )
 from chalicelib.core.audit import entry
 from chalicelib.core.crypto import encrypt_field, keyed_hash
-from chalicelib.core.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
+from chalicelib.core.errors import Conflict, Forbidden, Invalid, NotFound
 from chalicelib.core.ids import is_id, new_id
 from chalicelib.core.notify import Notification
 from chalicelib.core.pagination import decode_cursor, encode_cursor, parse_limit
@@ -48,8 +49,6 @@ from chalicelib.documents.schemas import (
 )
 from chalicelib.schools.domain import Level
 from chalicelib.wiring import Deps
-
-MAX_UPLOADS = 40
 
 
 def subject(aid: str) -> str:
@@ -310,8 +309,6 @@ def open_upload(
             "Dokumen hanya dapat diunggah saat berstatus draft atau perlu perbaikan.",
             current_status=app.status.value,
         )
-    if len(docs_of(app, deps)) >= MAX_UPLOADS:
-        raise TooManyRequests("too_many_uploads", "Batas unggahan untuk pendaftaran ini tercapai.")
     return documents.upload_ticket(
         subject(app.id),
         slot,
@@ -325,18 +322,15 @@ def open_upload(
 
 
 def list_documents(aid: str, *, actor: Principal, deps: Deps, request_id: str) -> DocumentList:
-    app = load(aid, actor, deps, request_id)
-    return documents.list_of(subject(app.id), deps.documents)
+    return documents.list_visible(APPLICATION_DOCUMENTS.owner, aid, actor=actor, deps=deps,
+                                  request_id=request_id)  # fmt: skip
 
 
 def download(
     aid: str, document_id: str, *, actor: Principal, deps: Deps, request_id: str
 ) -> DownloadPublic:
-    app = load(aid, actor, deps, request_id)
-    return documents.download_of(
-        subject(app.id), document_id, docs=deps.documents, storage=deps.storage,
-        settings=deps.settings,
-    )  # fmt: skip
+    return documents.download_visible(APPLICATION_DOCUMENTS.owner, aid, document_id, actor=actor,
+                                      deps=deps, request_id=request_id)  # fmt: skip
 
 
 # -- submission ---------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -71,3 +72,20 @@ class RecordingSender:
 
     def send(self, notification: Notification) -> None:
         self.sent.append(notification)
+
+
+def push(sender: PushSender, notes: Iterable[Notification], **log_extra: Any) -> int:
+    """Best-effort push of notifications whose inbox items are already written: a failing
+    sender is logged (kind and ``log_extra``, never the text) and skipped, never raised, so a
+    state change or a job is not undone or retried for a push. Returns how many were sent."""
+    sent = 0
+    for note in notes:
+        try:
+            sender.send(note)
+        except Exception:  # noqa: BLE001 - the inbox item is written; push is best effort
+            from chalicelib.core.observability import logger
+
+            logger().warning("push failed", extra={"kind": note.kind, **log_extra})
+        else:
+            sent += 1
+    return sent

@@ -5,6 +5,11 @@ the embedded stack enforces it too (local/s3_guard.py), and the S3 event handler
 real object anyway (size, stored Content-Type, content). A presigned GET pins the response's
 Content-Type and an ``attachment`` Content-Disposition with a safe file name, so a browser
 downloads the file instead of rendering it whatever its bytes are.
+
+Large files (up to 2 GiB, from a phone on a weak connection) go up as an S3 multipart upload:
+the server starts it (exact key and Content-Type), signs one PUT link per part, and completes or
+aborts it; a part that failed is simply PUT again. Incomplete uploads are removed by the bucket's
+``AbortIncompleteMultipartUpload`` lifecycle rule (infra/resources.json) after a day.
 """
 
 from __future__ import annotations
@@ -27,6 +32,12 @@ class ObjectInfo:
     content_type: str = ""
 
 
+@dataclass(frozen=True)
+class Part:
+    number: int  # 1..10,000
+    etag: str  # as S3 answered the part's PUT
+
+
 class Storage(Protocol):
     def presign_post(
         self, key: str, content_type: str, max_bytes: int, ttl_seconds: int
@@ -40,6 +51,20 @@ class Storage(Protocol):
         ...
 
     def inspect(self, key: str, head_bytes: int) -> ObjectInfo | None: ...
+
+    # -- multipart uploads (large files): the client PUTs each part to a presigned part URL --
+
+    def create_multipart(self, key: str, content_type: str) -> str:
+        """Start a multipart upload of ``key`` with this Content-Type; its upload id."""
+        ...
+
+    def presign_part(self, key: str, upload_id: str, part_number: int, ttl_seconds: int) -> str:
+        """A PUT link for exactly one part of one multipart upload of ``key``."""
+        ...
+
+    def complete_multipart(self, key: str, upload_id: str, parts: list[Part]) -> None: ...
+
+    def abort_multipart(self, key: str, upload_id: str) -> None: ...
 
     def fetch(self, key: str, max_bytes: int) -> ObjectInfo | None:
         """Size, Content-Type and bytes of one object from ONE read (so they belong together):
@@ -145,6 +170,27 @@ class S3Storage:
             return ObjectInfo(0, b"", content_type)
         body = self.s3.get_object(Bucket=self.bucket, Key=key, Range=f"bytes=0-{head_bytes - 1}")
         return ObjectInfo(size, body["Body"].read(), content_type)
+
+    def create_multipart(self, key: str, content_type: str) -> str:
+        created = self.s3.create_multipart_upload(
+            Bucket=self.bucket, Key=key, ContentType=content_type, ServerSideEncryption="AES256"
+        )
+        return str(created["UploadId"])
+
+    def presign_part(self, key: str, upload_id: str, part_number: int, ttl_seconds: int) -> str:
+        params = {"Bucket": self.bucket, "Key": key, "UploadId": upload_id,
+                  "PartNumber": part_number}  # fmt: skip
+        return str(self.s3.generate_presigned_url("upload_part", Params=params,
+                                                  ExpiresIn=ttl_seconds))  # fmt: skip
+
+    def complete_multipart(self, key: str, upload_id: str, parts: list[Part]) -> None:
+        listed = [{"PartNumber": p.number, "ETag": p.etag} for p in parts]
+        self.s3.complete_multipart_upload(
+            Bucket=self.bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": listed}
+        )
+
+    def abort_multipart(self, key: str, upload_id: str) -> None:
+        self.s3.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
 
     def fetch(self, key: str, max_bytes: int) -> ObjectInfo | None:
         try:

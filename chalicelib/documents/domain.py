@@ -8,17 +8,11 @@ image must decode); uploads after the slot expired are rejected).
 
 from __future__ import annotations
 
-import codecs
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-ALLOWED_TYPES = {
-    "application/pdf": (b"%PDF-",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-}
-SNIFF_BYTES = 16
+from chalicelib.documents.kinds import PAPERS_KIND, DocumentKind
 
 
 class DocStatus(StrEnum):
@@ -64,21 +58,20 @@ def parse_quarantine_key(key: str) -> tuple[str, str] | None:
 
 
 def inspect(
-    declared_type: str, size: int, head: bytes, max_bytes: int, ref: str = ""
+    declared_type: str, size: int, head: bytes, max_bytes: int, kind: DocumentKind = PAPERS_KIND
 ) -> str | None:
-    """Why an uploaded object is not acceptable, or None when it is clean."""
+    """Why an uploaded object is not acceptable by its size and first bytes, or None.
+
+    ``head`` is at most the kind's ``sniff_bytes``; it is the whole file when ``size`` is no
+    larger (a cut multi-byte character at its end is then an error)."""
     if size <= 0:
         return "empty_file"
     if size > max_bytes:
         return "file_too_large"
-    if ref_kind(ref) == IMPORT_REF_KIND:
-        return inspect_spreadsheet(declared_type, head, whole=size <= len(head))
-    magics = ALLOWED_TYPES.get(declared_type)
-    if magics is None:
+    fmt = kind.format(declared_type)
+    if fmt is None:
         return "type_not_allowed"
-    if not any(head.startswith(m) for m in magics):
-        return "content_does_not_match_type"
-    return None
+    return fmt.sniff(head, size <= len(head))
 
 
 REJECT_MESSAGES = {
@@ -125,48 +118,20 @@ REJECT_MESSAGES = {
 }
 
 
+def reject_message(reason: str | None, kind: DocumentKind | None = None) -> str | None:
+    """The Indonesian reason of a rejection: the owner's own wording first."""
+    if not reason:
+        return None
+    own = kind.reject_messages.get(reason) if kind is not None else None
+    return own or REJECT_MESSAGES.get(reason)
+
+
 def latest_clean(docs: list[Document], slot: str) -> Document | None:
     """The document that currently fills a slot: the newest clean upload."""
     clean = [d for d in docs if d.slot == slot and d.status is DocStatus.CLEAN]
     return max(clean, key=lambda d: (d.created_at, d.id)) if clean else None
 
 
-# --- PPDB school imports: spreadsheets are allowed for ref kind ``ppdbimport`` only ----------
-
-IMPORT_REF_KIND = "ppdbimport"
-CSV = "text/csv"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SPREADSHEET_TYPES = (CSV, XLSX)
-SPREADSHEET_SNIFF_BYTES = 4096
-
-
 def ref_kind(ref: str) -> str:
+    """The owner kind of a ref (``transfer`` of ``transfer#<id>``): who registered its rules."""
     return ref.split("#", 1)[0]
-
-
-def allowed_types(ref: str) -> tuple[str, ...]:
-    """The content types a slot of this ref accepts: spreadsheets for imports, else documents."""
-    return SPREADSHEET_TYPES if ref_kind(ref) == IMPORT_REF_KIND else tuple(ALLOWED_TYPES)
-
-
-def sniff_bytes(ref: str) -> int:
-    return SPREADSHEET_SNIFF_BYTES if ref_kind(ref) == IMPORT_REF_KIND else SNIFF_BYTES
-
-
-def inspect_spreadsheet(declared_type: str, head: bytes, whole: bool) -> str | None:
-    """XLSX is a zip (PK\\x03\\x04); CSV is UTF-8 text (BOM allowed) without NUL bytes.
-
-    ``whole`` says the head is the complete file, so a cut multi-byte character at its end is
-    an error rather than the edge of the sniffed window.
-    """
-    if declared_type == XLSX:
-        return None if head.startswith(b"PK\x03\x04") else "content_does_not_match_type"
-    if declared_type != CSV:
-        return "type_not_allowed"
-    if b"\x00" in head:
-        return "content_does_not_match_type"
-    try:
-        codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=whole)
-    except UnicodeDecodeError:
-        return "content_does_not_match_type"
-    return None

@@ -1,5 +1,9 @@
 """S3 (quarantine/) -> SQS -> this handler: check each uploaded object, partial-batch failures.
 
+The object key names the owner kind (``quarantine/<owner>/<id>/<doc>``); the owner's registered
+document kind (``documents.registry``) says how the object is judged and which listener runs
+after it settled. This module names no feature.
+
 Powertools BatchProcessor reports failed message ids; the event source mapping has
 ReportBatchItemFailures (infra/resources.json), so only failed messages are retried.
 """
@@ -21,10 +25,9 @@ UPLOADS_QUEUE = "tl-edu-uploads"
 
 
 def handle_record(record: SQSRecord) -> None:
-    from chalicelib.admission_imports import service as school_imports
     from chalicelib.core.clock import parse_utc
     from chalicelib.core.observability import count, logger
-    from chalicelib.documents.service import settle_upload
+    from chalicelib.documents.service import after_settle, settle_upload
 
     message = json.loads(record.body)
     for item in message.get("Records", []):  # s3:TestEvent has none
@@ -41,9 +44,8 @@ def handle_record(record: SQSRecord) -> None:
         )
         logger().info("upload settled", extra={"outcome": outcome, "key": key})
         count("UploadSettled", outcome=outcome)
-        # --- PPDB school imports: a settled sheet is imported here (errors end in its job) ---
-        if doc is not None and school_imports.is_import_ref(doc.ref):
-            school_imports.after_upload(doc, outcome, deps=d)
+        if doc is not None:  # the owner's listener, if its document kind registered one
+            after_settle(doc, outcome, deps=d)
 
 
 def process(event: dict[str, Any], context: Any = None) -> dict[str, Any]:

@@ -6,7 +6,8 @@ from typing import Literal
 
 from chalicelib.core.schemas import Code, Input, Output, UtcTime
 from chalicelib.core.storage import PresignedPost
-from chalicelib.documents.domain import REJECT_MESSAGES, Document
+from chalicelib.documents.domain import Document, reject_message
+from chalicelib.documents.registry import kind_of
 
 ContentType = Literal["application/pdf", "image/jpeg", "image/png"]
 
@@ -54,7 +55,7 @@ def present(doc: Document) -> DocumentPublic:
         status=doc.status.value,
         size=doc.size,
         reject_reason=doc.reject_reason,
-        reject_message=REJECT_MESSAGES.get(doc.reject_reason or ""),
+        reject_message=reject_message(doc.reject_reason, kind_of(doc.ref)),
         created_at=doc.created_at,
         uploader_role=doc.uploader_role,
     )

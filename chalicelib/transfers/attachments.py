@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.core.errors import Conflict, Forbidden, Invalid, TooManyRequests
+from chalicelib.core.errors import Conflict, Forbidden, Invalid
 from chalicelib.core.principal import Principal
 from chalicelib.documents import service as documents
 from chalicelib.documents.schemas import (
@@ -10,11 +10,11 @@ from chalicelib.documents.schemas import (
     DownloadPublic,
     UploadPublic,
 )
+from chalicelib.transfers.document_kinds import TRANSFER_DOCUMENTS
 from chalicelib.transfers.domain import PARENT_SLOTS, Slot, State, Transfer, parties
 from chalicelib.transfers.service import load, subject
 from chalicelib.wiring import Deps
 
-MAX_UPLOADS_PER_REQUEST = 40
 SLOT_RULES: dict[Slot, tuple[str, frozenset[State]]] = {
     **{slot: ("owner", frozenset({State.DRAFT, State.NEEDS_REVISION})) for slot in PARENT_SLOTS},
     Slot.SURAT_KETERANGAN_PINDAH: ("origin", frozenset({State.ACCEPTED_BY_DESTINATION})),
@@ -54,8 +54,6 @@ def open_upload(
 ) -> UploadPublic:
     t = load(transfer_id, actor, deps, request_id)
     _check_slot(t, slot, actor)
-    if len(deps.documents.for_ref(subject(t.id))) >= MAX_UPLOADS_PER_REQUEST:
-        raise TooManyRequests("too_many_uploads", "Batas unggahan untuk permohonan ini tercapai.")
     return documents.upload_ticket(
         subject(t.id),
         slot,
@@ -71,15 +69,12 @@ def open_upload(
 def list_documents(
     transfer_id: str, *, actor: Principal, deps: Deps, request_id: str = ""
 ) -> DocumentList:
-    t = load(transfer_id, actor, deps, request_id)
-    return documents.list_of(subject(t.id), deps.documents)
+    return documents.list_visible(TRANSFER_DOCUMENTS.owner, transfer_id, actor=actor, deps=deps,
+                                  request_id=request_id)  # fmt: skip
 
 
 def download(
     transfer_id: str, document_id: str, *, actor: Principal, deps: Deps, request_id: str = ""
 ) -> DownloadPublic:
-    t = load(transfer_id, actor, deps, request_id)
-    return documents.download_of(
-        subject(t.id), document_id, docs=deps.documents, storage=deps.storage,
-        settings=deps.settings,
-    )  # fmt: skip
+    return documents.download_visible(TRANSFER_DOCUMENTS.owner, transfer_id, document_id,
+                                      actor=actor, deps=deps, request_id=request_id)  # fmt: skip

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, time, timedelta
 
 from chalicelib.core.clock import WIB, wib_date, working_days_between
-from chalicelib.core.notify import Notification
+from chalicelib.core.notify import Notification, push
 from chalicelib.core.observability import logger
 from chalicelib.transfers.domain import State, Transfer, waiting_on
 from chalicelib.transfers.messages import REMINDER_TITLE, REVISION_REMINDER_TITLE
@@ -64,7 +64,7 @@ def run(deps: Deps) -> ReminderRun:
             for recipient in waiting_on(t):
                 note = _notice(t, recipient, now)
                 if deps.inbox.put_once(note):
-                    deps.sender.send(note)
+                    push(deps.sender, [note])  # best effort: the inbox item is there
                     result.sent += 1
                 else:
                     result.skipped_duplicates += 1

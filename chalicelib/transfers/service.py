@@ -10,7 +10,7 @@ from chalicelib.core.clock import wib_date
 from chalicelib.core.crypto import encrypt_field, keyed_hash
 from chalicelib.core.errors import InvalidTransition, NotFound, StaleVersion, Unprocessable
 from chalicelib.core.ids import is_id, new_id, verification_code
-from chalicelib.core.notify import Notification
+from chalicelib.core.notify import Notification, push
 from chalicelib.core.observability import count, logger
 from chalicelib.core.pagination import decode_cursor, encode_cursor, parse_limit
 from chalicelib.core.principal import Principal
@@ -252,7 +252,7 @@ def act(
         notifications=_notes(t, after, action.value, actor, reason, now),
     )
     saved = deps.transfers.commit(change)
-    _push(change.notifications, deps)
+    push(deps.sender, change.notifications)
     if letter is not None:
         _store_letter(saved, letter, deps)
     count("TransferTransition", action=action.value)
@@ -281,14 +281,6 @@ def _notes(
             )
         )
     return notes
-
-
-def _push(notes: list[Notification], deps: Deps) -> None:
-    for note in notes:
-        try:
-            deps.sender.send(note)
-        except Exception:  # noqa: BLE001 - the inbox item is written; push is best effort
-            logger().warning("push failed", extra={"kind": note.kind})
 
 
 def _store_letter(t: Transfer, letter: Letter, deps: Deps) -> None:

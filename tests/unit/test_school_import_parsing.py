@@ -19,6 +19,7 @@ from chalicelib.admission_imports.domain import (
 from chalicelib.admission_imports.sheets import read_table
 from chalicelib.admissions.records import RowError
 from chalicelib.documents.domain import inspect
+from chalicelib.documents.registry import kind_of
 from tests.support.spreadsheets import (
     CSV,
     ENGLISH,
@@ -290,18 +291,18 @@ IMPORT_REF = "ppdbimport#01JIMPORT"
     ids=["csv", "csv bom", "xlsx", "csv nul", "csv latin-1", "pdf as xlsx", "pdf"],
 )
 def test_an_import_upload_is_judged_as_a_sheet(declared: str, data: bytes, why: str) -> None:
-    assert inspect(declared, len(data), data, MAX, ref=IMPORT_REF) == why
+    assert inspect(declared, len(data), data, MAX, kind_of(IMPORT_REF)) == why
 
 
 def test_a_multibyte_character_cut_at_the_end_of_the_sniffed_head_is_fine() -> None:
     data = ("a" * 4095 + "é").encode()
     head = data[:4096]
-    assert inspect(CSV, len(data), head, MAX, ref=IMPORT_REF) is None
-    assert inspect(CSV, len(head), head, MAX, ref=IMPORT_REF) == "content_does_not_match_type"
+    assert inspect(CSV, len(data), head, MAX, kind_of(IMPORT_REF)) is None
+    assert inspect(CSV, len(head), head, MAX, kind_of(IMPORT_REF)) == "content_does_not_match_type"
 
 
 @pytest.mark.parametrize("declared", [CSV, XLSX])
 def test_sheets_are_not_accepted_for_other_documents(declared: str) -> None:
-    assert inspect(declared, 10, b"PK\x03\x04abcdef", MAX, ref="transfer#01J") == (
+    assert inspect(declared, 10, b"PK\x03\x04abcdef", MAX, kind_of("transfer#01J")) == (
         "type_not_allowed"
     )
