@@ -12,10 +12,12 @@ longest work first (SLOW_FIRST), so that both workers finish together.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Iterator
 
+import jwt.algorithms
 import pytest
 from _pytest.nodeid import NodeId  # pytest 9: see _group_nodeids
 
@@ -36,6 +38,14 @@ for _field, _var in env_names().items():
     if Settings.model_fields[_field].is_required() and _var not in os.environ:
         os.environ[_var] = f"no-aws-{_field.replace('_', '-')}"
 
+# PyJWT parses the PEM of the signing key for every token it signs, and cryptography checks the
+# RSA key each time (~45 ms): the ``world`` fixture alone mints eight tokens per test. Loading
+# the same bytes gives the same immutable key, so the tests load each key once; signing,
+# claims and verification are untouched.
+jwt.algorithms.load_pem_private_key = functools.lru_cache(maxsize=32)(  # type: ignore[attr-defined]
+    jwt.algorithms.load_pem_private_key  # type: ignore[attr-defined]
+)
+
 pytest_plugins = ["tests.support.fixtures", "tests.support.ppdb_api", "tests.support.privacy"]
 
 
@@ -54,8 +64,9 @@ def aws() -> Iterator[str]:
     server.stop()
 
 
-# Longest work first: xdist hands out work units in collection order (--no-loadscope-reorder),
-# so the two workers start on the longest groups and share the rest as they free up.
+# Longest work first: xdist hands out work units in collection order (with loadscope reorder
+# off, see pytest_configure), so the two workers start on the longest units and share the
+# rest as they free up.
 SLOW_FIRST = (
     "tests/e2e/test_ppdb_season.py",
     "tests/e2e/test_fuzz.py",
@@ -80,6 +91,11 @@ def _group_nodeids(items: list[pytest.Item]) -> None:
                  for m in item.iter_markers("xdist_group")}  # fmt: skip
         if names and "@" not in item.nodeid:
             item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(sorted(names))}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config.option, "loadscopereorder"):  # xdist's controller schedules
+        config.option.loadscopereorder = False  # in collection order: SLOW_FIRST first
 
 
 @pytest.hookimpl(trylast=True)  # after xdist's own hook
