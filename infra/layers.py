@@ -32,9 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "infra" / "resources.json"
 LAYER_TYPE = "AWS::Serverless::LayerVersion"
 PLATFORM = "manylinux2014_x86_64"  # what chalice package accepts for python3.11 (glibc 2.17)
-# Pillow 13.0.0 publishes no manylinux2014 wheel (chalice package used to compile it from the
-# sdist on the build machine); its manylinux_2_28 wheel bundles its libraries (pillow.libs).
-PLATFORMS = {"pillow": "manylinux_2_28_x86_64"}
+# Every layer takes manylinux2014 wheels only: Lambda's python3.11 runs on Amazon Linux 2
+# (glibc 2.26), so a manylinux_2_28 wheel (Pillow 13) would not load there; Pillow is pinned to
+# 12.2.0, the last release with manylinux2014 wheels.
+PLATFORMS: dict[str, str] = {}
 # botocore services kept besides those the code names: credentials and endpoint discovery
 SDK_ALWAYS = frozenset({"sts", "sso", "sso-oidc"})
 PINNED_DATE = (1980, 1, 1, 0, 0, 0)

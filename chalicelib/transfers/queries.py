@@ -31,7 +31,24 @@ def _state(raw: str) -> str:
         ) from exc
 
 
+def _check_values(query: dict[str, str]) -> None:
+    """Every parameter given is valid, used or not: a typo never passes silently as a default."""
+    if "side" in query:
+        _side(query)
+    if "state" in query:
+        _state(query["state"])
+    if "school" in query:
+        _npsn(query["school"])
+    if "school" in query and "state" in query:
+        raise Invalid(
+            "conflicting_parameters",
+            "Parameter school dan state tidak dapat dipakai bersamaan.",
+            parameter="state",
+        )
+
+
 def _index_for_list(actor: Principal, query: dict[str, str]) -> tuple[str, str]:
+    _check_values(query)
     if actor.role is Role.PARENT:
         return "by_parent", actor.sub
     if actor.role is Role.SCHOOL_OPERATOR:
@@ -49,6 +66,7 @@ def _npsn(raw: str) -> str:
 
 
 def _index_for_worklist(actor: Principal, query: dict[str, str]) -> tuple[str, str]:
+    _check_values(query)
     if actor.role is Role.SCHOOL_OPERATOR:
         return f"{_side(query)}_queue", str(actor.npsn)
     return "by_state", State.UNDER_REVIEW.value

@@ -15,7 +15,7 @@ import pytest
 
 from local.run import Stack, start_stack
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e-fuzz")]
 ROOT = Path(__file__).resolve().parent.parent.parent
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance," \
          "response_schema_conformance,negative_data_rejection"  # fmt: skip

@@ -38,7 +38,7 @@ from tests.support import factories
 from tests.support.ppdb import application, period_record, period_school, store_application
 from tests.support.ppdb import store_period as store_period_record
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e-concurrency")]
 
 CLIENTS = 100
 

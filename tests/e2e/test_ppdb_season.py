@@ -36,7 +36,7 @@ from chalicelib.wiring import deps, use
 from local.run import Stack, invoke_scheduled, start_stack
 from tests.support import factories, spreadsheets
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e-season")]
 
 PDF = factories.PDF  # a real PDF: the upload handler parses it
 APPLICANTS = 200

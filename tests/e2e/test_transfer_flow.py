@@ -20,7 +20,7 @@ from local import seed
 from local.run import Stack, start_stack
 from tests.support import factories
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e-transfer")]
 
 PDF, PNG = factories.PDF, factories.PNG  # real files: the upload handler parses them
 PARENT_SLOTS = ("surat_permohonan_orang_tua", "rapor_terakhir", "kartu_keluarga", "akta_kelahiran")

@@ -50,7 +50,7 @@ from local.run import (
     sqs_functions,
 )
 
-pytestmark = pytest.mark.xdist_group("local_stack")
+pytestmark = [pytest.mark.xdist_group("local_stack"), pytest.mark.usefixtures("aws")]  # moto
 ROOT = Path(__file__).resolve().parents[2]
 
 # --------------------------------------------------------------------------------------------
