@@ -38,21 +38,54 @@ CRITERIA = {
 }  # fmt: skip
 
 
-def _routes() -> list[dict[str, Any]]:
-    names = [name for name, _ in ROUTE_SHARE]
+FORMATS = ("compact", "default", "indented", "shuffled-keys", "shuffled-applicants", "non-ascii")
+NAMES = ("Siti Äminah", "Dewi Ñurhaliza", "Budi Śantoso", "Ayu Łestari", "Rizky Ğunawan", "Nur 名")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """The shape of a generated instance: ``standard``, or ``hard`` (seats for ~45% of the
+    applicants, chained spillover, every ranking field in both the choice and applicant attrs)."""
+
+    name: str
+    seat_share: float
+    order: tuple[str, ...]
+    spill: dict[str, str]
+    both: bool
+
+
+KINDS = {
+    "standard": Kind(
+        "standard",
+        0.85,
+        ("afirmasi", "mutasi", "prestasi", "domisili"),
+        {"afirmasi": "domisili", "mutasi": "domisili", "prestasi": "domisili"},
+        False,
+    ),
+    "hard": Kind(
+        "hard",
+        0.45,
+        ("mutasi", "afirmasi", "prestasi", "domisili"),
+        {"mutasi": "afirmasi", "afirmasi": "domisili", "prestasi": "domisili"},
+        True,
+    ),
+}
+
+
+def _routes(kind: Kind) -> list[dict[str, Any]]:
     return [
         {
             "id": name,
-            "spill_to": None if name == "domisili" else "domisili",
+            "spill_to": kind.spill.get(name),
             "criteria": [{"field": f, "order": o} for f, o in CRITERIA[name]],
         }
-        for name in names
+        for name in kind.order
     ]
 
 
-def _schools(n_schools: int, n_applicants: int, rng: Any) -> list[dict[str, Any]]:
-    # About 85% as many seats as applicants, split by the route shares with random noise.
-    mean = 0.85 * n_applicants / n_schools
+def _schools(n_schools: int, n_applicants: int, rng: Any, kind: Kind) -> list[dict[str, Any]]:
+    # seat_share as many seats as applicants, split by the route shares with random noise.
+    mean = kind.seat_share * n_applicants / n_schools
     capacity = rng.integers(int(mean * 0.5), int(mean * 1.5) + 1, size=n_schools)
     schools = []
     for k in range(n_schools):
@@ -63,7 +96,9 @@ def _schools(n_schools: int, n_applicants: int, rng: Any) -> list[dict[str, Any]
     return schools
 
 
-def _applicant_chunk(start: int, stop: int, n_schools: int, rng: Any) -> list[dict[str, Any]]:
+def _applicant_chunk(
+    start: int, stop: int, n_schools: int, rng: Any, kind: Kind
+) -> list[dict[str, Any]]:
     import numpy as np
 
     n = stop - start
@@ -81,47 +116,106 @@ def _applicant_chunk(start: int, stop: int, n_schools: int, rng: Any) -> list[di
     names = [name for name, _ in ROUTE_SHARE]
     out = []
     for i in range(n):
-        choices = [
-            {
-                "school": f"2060{int(schools[i, c]):04d}",
-                "attrs": {
-                    "distance_m": int(distance[i, c]),
-                    "domicile_score": int(domicile[i, c]),
-                    "zone_score": int(zone[i, c]),
-                },
+        attrs: dict[str, Any] = {
+            "age_days": int(age[i]),
+            "rapor_avg": float(rapor[i]),
+            "registration_seq": start + i + 1,
+        }
+        if kind.both:  # every field in both places: the choice's value wins
+            attrs |= {"distance_m": 20_000, "domicile_score": 0, "zone_score": 0}
+        choices = []
+        for c in range(CHOICES):
+            cattrs: dict[str, Any] = {
+                "distance_m": int(distance[i, c]),
+                "domicile_score": int(domicile[i, c]),
+                "zone_score": int(zone[i, c]),
             }
-            for c in range(CHOICES)
-        ]
+            if kind.both:
+                cattrs |= {"age_days": int(age[i]) - c, "rapor_avg": float(rapor[i]),
+                           "registration_seq": start + i + 1}  # fmt: skip
+            choices.append({"school": f"2060{int(schools[i, c]):04d}", "attrs": cattrs})
         out.append(
             {
                 "id": f"A{start + i:07d}",
                 "route": names[int(route_idx[i])],
-                "attrs": {
-                    "age_days": int(age[i]),
-                    "rapor_avg": float(rapor[i]),
-                    "registration_seq": start + i + 1,
-                },
+                "attrs": attrs,
                 "choices": choices,
             }
         )
     return out
 
 
-def write_instance(path: Path, n_applicants: int, n_schools: int, seed: int = 2026) -> None:
-    import numpy as np
+def _shuffled(value: Any, rng: Any) -> Any:
+    """The same JSON value with the keys of every object in a random order."""
+    if isinstance(value, dict):
+        keys = list(value)
+        rng.shuffle(keys)
+        return {k: _shuffled(value[k], rng) for k in keys}
+    if isinstance(value, list):
+        return [_shuffled(v, rng) for v in value]
+    return value
+
+
+def _dumps(value: Any, fmt: str) -> bytes:
+    """One JSON value written the way ``fmt`` says (see FORMATS)."""
+    import json
+
     import orjson
 
-    rng = np.random.default_rng(seed)
-    head = {"routes": _routes(), "schools": _schools(n_schools, n_applicants, rng)}
+    if fmt == "compact":
+        return orjson.dumps(value)
+    if fmt == "indented":
+        return json.dumps(value, indent=2).encode()
+    return json.dumps(value, ensure_ascii=fmt != "non-ascii").encode()  # ", " and ": "
+
+
+def write_instance(
+    path: Path,
+    n_applicants: int,
+    n_schools: int,
+    seed: int = 2026,
+    fmt: str = "compact",
+    kind: str = "standard",
+) -> None:
+    """Write one instance; every ``fmt`` of one (size, seed, kind) is the same instance."""
+    import numpy as np
+
+    shape = KINDS[kind]
+    mix = np.random.default_rng(seed + 1)  # formatting randomness only
+    head = {
+        "routes": _routes(shape),
+        "schools": _schools(n_schools, n_applicants, np.random.default_rng(seed), shape),
+    }
+    step = 100_000
+    chunks = list(range(0, n_applicants, step))
+    if fmt == "shuffled-applicants":
+        chunks = [chunks[int(i)] for i in mix.permutation(len(chunks))]
+    if fmt == "shuffled-keys":  # the applicants first, then the rest
+        top = _dumps(_shuffled(head, mix), "default").strip()
+        prefix, suffix = b'{"applicants": [', b"], " + top[1:]
+    elif fmt == "indented":
+        top = _dumps(head, fmt).rstrip()
+        prefix, suffix = top[:-1].rstrip() + b',\n  "applicants": [\n', b"\n  ]\n}"
+    else:
+        top = _dumps(head, fmt)
+        key = b',"applicants":[' if fmt == "compact" else b', "applicants": ['
+        prefix, suffix = top[:-1] + key, b"]}"
     with path.open("wb") as fh:
-        fh.write(orjson.dumps(head)[:-1] + b',"applicants":[')
-        step = 100_000
-        for start in range(0, n_applicants, step):
-            chunk = _applicant_chunk(start, min(start + step, n_applicants), n_schools, rng)
-            if start:
-                fh.write(b",")
-            fh.write(orjson.dumps(chunk)[1:-1])
-        fh.write(b"]}")
+        fh.write(prefix)
+        for k, start in enumerate(chunks):
+            rng = np.random.default_rng((seed, start))  # one stream per chunk: any order
+            chunk = _applicant_chunk(start, min(start + step, n_applicants), n_schools, rng, shape)
+            if fmt == "shuffled-applicants":
+                chunk = [chunk[int(i)] for i in mix.permutation(len(chunk))]
+            elif fmt == "shuffled-keys":
+                chunk = _shuffled(chunk, mix)
+            elif fmt == "non-ascii":
+                for i, app in enumerate(chunk):
+                    app["name"] = f"{NAMES[(start + i) % len(NAMES)]} {start + i}"
+            if k:
+                fh.write(b"," if fmt == "compact" else b",\n" if fmt == "indented" else b", ")
+            fh.write(_dumps(chunk, fmt).strip()[1:-1].strip())
+        fh.write(suffix)
 
 
 @dataclass

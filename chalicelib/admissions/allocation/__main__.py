@@ -1,5 +1,6 @@
 """``python -m chalicelib.admissions.allocation INSTANCE.json [--engine fast|reference]``.
 
+A thin shell over ``api.allocate_json`` (the typed ``api.allocate`` runs the same engine).
 Prints the result JSON on stdout. An invalid instance exits with status 2, one line on stderr
 and nothing on stdout. ``--engine reference`` runs the plain baseline (stdlib json + heap-based
 deferred acceptance) for benchmarks and comparisons.
@@ -14,19 +15,10 @@ from chalicelib.admissions.allocation.instance import InvalidInstance
 
 
 def solve_fast(data: bytes | bytearray) -> bytes:
-    import gc
+    """The engine, through the same API the PPDB jobs use (``api.allocate_json``)."""
+    from chalicelib.admissions.allocation.api import allocate_json
 
-    from chalicelib.admissions.allocation import engine
-    from chalicelib.admissions.allocation.instance import load_fast
-
-    enabled = gc.isenabled()
-    gc.disable()  # millions of acyclic objects: the cyclic collector would only cost time
-    try:
-        inst = load_fast(data)
-        return engine.dumps_result(inst, engine.allocate(inst))
-    finally:
-        if enabled:
-            gc.enable()
+    return allocate_json(data)
 
 
 def solve_reference(data: bytes | bytearray) -> bytes:
