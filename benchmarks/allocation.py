@@ -7,9 +7,13 @@ a temporary directory, and runs each program in a fresh interpreter from the rep
     (b) the same with ``--engine reference`` (plain heap-based Python deferred acceptance)
 
 reporting wall seconds, the child's peak RSS (``ru_maxrss``), the speedup ratio, and whether
-the two outputs' assignments are identical.
+the two outputs' assignments are identical. Every instance is written in each formatting of
+``FORMATS`` (compact, ``json.dump`` defaults, indented, shuffled keys, shuffled applicants,
+non-ASCII names), one row each, and the output is compared with the compact writing's. Kinds:
+``standard`` (seats for ~85% of applicants) and ``hard`` (see ``KINDS``).
 
-    python -m benchmarks.allocation [--sizes small,large] [--baseline-timeout SECONDS]
+    python -m benchmarks.allocation [--sizes small,large] [--kinds standard,hard]
+        [--formats compact,default,...] [--baseline-sizes small] [--baseline-timeout SECONDS]
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-SIZES = {"small": (100_000, 300), "large": (1_000_000, 2_000)}
+SIZES = {"tiny": (5_000, 100), "small": (100_000, 300), "large": (1_000_000, 2_000)}
 CHOICES = 3
 ROUTE_SHARE = (("afirmasi", 0.15), ("mutasi", 0.05), ("prestasi", 0.30), ("domisili", 0.50))
 CRITERIA = {
@@ -250,6 +254,17 @@ def _run(args: list[str], out: Path, timeout: float | None) -> Run:
     return Run(float(dt), int(kb) / 1024, out)
 
 
+def _same_result(a: Path, b: Path) -> str:
+    """``bytes`` if the outputs are byte-identical, ``same`` if equal as documents (the
+    applicants listed in another order), else ``DIFFERENT``."""
+    import orjson
+
+    left, right = a.read_bytes(), b.read_bytes()
+    if left == right:
+        return "bytes"
+    return "same" if orjson.loads(left) == orjson.loads(right) else "DIFFERENT"
+
+
 def _same_assignments(a: Path, b: Path) -> bool:
     import orjson
 
@@ -264,52 +279,79 @@ def _fmt(run: Run) -> tuple[str, str]:
     return f"{run.seconds:.2f}", f"{run.peak_mb:.0f}"
 
 
-def bench(size: str, tmp: Path, baseline_timeout: float) -> str:
+def bench(
+    size: str, kind: str, fmt: str, tmp: Path, baseline_timeout: float | None
+) -> tuple[str, Path | None]:
+    """One table row: the CLI (and the baseline unless ``baseline_timeout`` is None)."""
     n_app, n_sch = SIZES[size]
-    inst = tmp / f"{size}.json"
+    inst = tmp / f"{size}.{kind}.{fmt}.json"
     t = time.perf_counter()
-    write_instance(inst, n_app, n_sch)
+    write_instance(inst, n_app, n_sch, fmt=fmt, kind=kind)
     gen = time.perf_counter() - t
     mb = inst.stat().st_size / 2**20
-    note = f"# {size}: generated {n_app:,} applicants, {n_sch:,} schools, {mb:.0f} MB"
-    print(f"{note} in {gen:.1f} s", file=sys.stderr)
+    print(f"# {size} {kind} {fmt}: {mb:.0f} MB generated in {gen:.1f} s", file=sys.stderr)
     module = ["-m", "chalicelib.admissions.allocation", str(inst)]
-    fast = _run(module, tmp / f"{size}.engine.out", None)
-    ref = _run([*module, "--engine", "reference"], tmp / f"{size}.reference.out", baseline_timeout)
-    ratio = "-"
-    if fast.seconds and ref.seconds:
-        ratio = f"{ref.seconds / fast.seconds:.1f}x"
-    elif fast.seconds and ref.seconds is None and ref.note.startswith(">"):
-        ratio = f"> {baseline_timeout / fast.seconds:.1f}x"
-    same = "n/a"
-    if fast.output and ref.output:
-        same = "identical" if _same_assignments(fast.output, ref.output) else "DIFFERENT"
+    fast = _run(module, tmp / f"{size}.{kind}.{fmt}.engine.out", None)
+    ratio, same = "-", "n/a"
+    rs, rm = "not run", "-"
+    if baseline_timeout is not None:
+        out = tmp / f"{size}.{kind}.{fmt}.reference.out"
+        ref = _run([*module, "--engine", "reference"], out, baseline_timeout)
+        if fast.seconds and ref.seconds:
+            ratio = f"{ref.seconds / fast.seconds:.1f}x"
+        elif fast.seconds and ref.seconds is None and ref.note.startswith(">"):
+            ratio = f"> {baseline_timeout / fast.seconds:.1f}x"
+        if fast.output and ref.output:
+            same = "identical" if _same_assignments(fast.output, ref.output) else "DIFFERENT"
+        rs, rm = _fmt(ref)
+        if ref.output:
+            ref.output.unlink()
+    inst.unlink()
     fs, fm = _fmt(fast)
-    rs, rm = _fmt(ref)
     label = f"{n_app:,} x {CHOICES} x {n_sch:,} x 4"
-    return f"| {label} | {fs} | {fm} | {rs} | {rm} | {ratio} | {same} |"
+    row = f"| {label} | {kind} | {fmt} | {mb:.0f} | {fs} | {fm} | {rs} | {rm} | {ratio} | {same} |"
+    return row, fast.output
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="small,large")
+    parser.add_argument("--kinds", default="standard,hard")
+    parser.add_argument("--formats", default=",".join(FORMATS))
+    parser.add_argument("--baseline-sizes", default="small", help="sizes the baseline runs on")
     parser.add_argument("--baseline-timeout", type=float, default=600.0)
-    parser.add_argument("--keep", help="directory to keep the instances and outputs in")
+    parser.add_argument("--keep", help="directory to keep the outputs in")
     args = parser.parse_args()
     rows = [
-        "| instance (applicants x choices x schools x routes) | CLI s | CLI peak MB "
-        "| baseline s | baseline peak MB | speedup | assignments |",
-        "|---|---|---|---|---|---|---|",
+        "| instance (applicants x choices x schools x routes) | kind | formatting | MB "
+        "| CLI s | CLI peak MB | baseline s | baseline peak MB | speedup | assignments "
+        "| output vs compact |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(args.keep) if args.keep else Path(tmpdir)
         tmp.mkdir(parents=True, exist_ok=True)
         for size in args.sizes.split(","):
-            rows.append(bench(size.strip(), tmp, args.baseline_timeout))
+            for kind in args.kinds.split(","):
+                first: Path | None = None
+                for fmt in args.formats.split(","):
+                    timeout = (
+                        args.baseline_timeout if size in args.baseline_sizes.split(",") else None
+                    )
+                    row, out = bench(size.strip(), kind.strip(), fmt.strip(), tmp, timeout)
+                    versus = "-"
+                    if first is None:
+                        first = out
+                    elif out and first:
+                        versus = _same_result(first, out)
+                    rows.append(row + f" {versus} |")
+                    print(rows[-1], file=sys.stderr)
     print(f"cpus: {os.cpu_count()}, python {sys.version.split()[0]}")
     print("\n".join(rows))
     print("peak MB: ru_maxrss of the timed process tree (its largest process; the CLI forks")
     print("one helper for parsing and one for output, which share the parent's pages).")
+    print("output vs compact: bytes = byte-identical to the compact writing's output; same =")
+    print("equal as a document (shuffled applicants are listed in their input order).")
 
 
 if __name__ == "__main__":
