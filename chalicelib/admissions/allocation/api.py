@@ -157,13 +157,12 @@ def solve(inst: Instance) -> FastAllocation:
 
 def allocate(instance: AllocationInstance) -> AllocationResult:
     """Allocate the seats of a typed instance (raises :class:`InvalidInstance`)."""
-    from chalicelib.admissions.allocation import engine
-
     inst = prepare(instance)
-    return result_of(inst, engine.allocate(inst))
+    return result_of(inst, solve(inst))
 
 
 def result_of(inst: Instance, alloc: FastAllocation) -> AllocationResult:
+    """The engine's arrays as the typed result (the same values ``allocate_json`` prints)."""
     from chalicelib.admissions.allocation import engine
 
     doc = engine.result_document(inst, alloc)

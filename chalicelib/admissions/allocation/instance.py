@@ -369,7 +369,6 @@ def _reject_constant(name: str) -> None:
 
 
 _CHUNK_BYTES = 8_000_000
-_WS = b" \t\r\n"
 # A comma between two objects: between two applicants, or two choices of one applicant.
 _BETWEEN_OBJECTS = re.compile(rb"\}[ \t\r\n]*(,)[ \t\r\n]*\{")
 _PROBE_BYTES = (4_096, 65_536)
