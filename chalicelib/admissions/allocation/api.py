@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.admissions.allocation.instance import Instance, InvalidInstance
 
 if TYPE_CHECKING:
+    import mmap
+
     from chalicelib.admissions.allocation.engine import FastAllocation
 
 Number = int | float
@@ -183,9 +185,9 @@ def result_of(inst: Instance, alloc: FastAllocation) -> AllocationResult:
     )  # fmt: skip
 
 
-def allocate_json(data: bytes | bytearray) -> bytes:
+def allocate_json(data: bytes | bytearray | mmap.mmap) -> bytes:
     """The instance JSON (any valid formatting) to the result JSON (compact, UTF-8); raises
-    :class:`InvalidInstance`. A bytearray is decoded in place."""
+    :class:`InvalidInstance`. A bytearray or a private file map is decoded in place."""
     import gc
 
     from chalicelib.admissions.allocation import engine

@@ -12,7 +12,10 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import mmap
 
 Number = int | float
 _NUMERIC = (int, float)
@@ -369,12 +372,13 @@ def _reject_constant(name: str) -> None:
 
 
 _CHUNK_BYTES = 8_000_000
+Buffer = Any  # a bytearray or a private mmap.mmap: both are patched in place
 # A comma between two objects: between two applicants, or two choices of one applicant.
 _BETWEEN_OBJECTS = re.compile(rb"\}[ \t\r\n]*(,)[ \t\r\n]*\{")
 _PROBE_BYTES = (4_096, 65_536)
 
 
-def load_fast(data: bytes | bytearray) -> Instance:
+def load_fast(data: bytes | bytearray | mmap.mmap) -> Instance:
     """Decode with msgspec/orjson, the applicants array in chunks, on both cores.
 
     msgspec decodes the top-level object with the ``applicants`` array kept as raw bytes
@@ -382,23 +386,26 @@ def load_fast(data: bytes | bytearray) -> Instance:
     into chunks at applicant boundaries and each chunk decoded into typed structs. The cutting
     is only a fast path: the decoder validates every piece (a cut at the wrong depth makes it
     fail), and whenever anything does not fit the whole document is decoded at once instead,
-    with identical results. A bytearray is decoded in place (its bytes are patched and
-    restored around each piece).
+    with identical results. A bytearray or a private (copy-on-write) file map is decoded in
+    place (its bytes are patched and restored around each piece); a map's pages are given back
+    as soon as they are decoded, so the file never has to be in memory all at once.
     """
+    import mmap
+
     import orjson
 
-    buf = data if isinstance(data, bytearray) else bytearray(data)
+    buf = data if isinstance(data, bytearray | mmap.mmap) else bytearray(data)
     inst = _load_chunked(buf, _decoders())
     if inst is not None:
         return inst
     try:
-        doc = orjson.loads(buf)
+        doc = orjson.loads(buf if isinstance(buf, bytearray) else buf[:])
     except orjson.JSONDecodeError as exc:
         raise _fail(f"not valid JSON: {exc}") from None
     return from_document(doc)
 
 
-def _array_bounds(data: bytearray) -> tuple[dict[str, Any], int, int] | None:
+def _array_bounds(data: Buffer) -> tuple[dict[str, Any], int, int] | None:
     """The document without its applicants, and the offsets of the ``[`` and ``]`` of the
     ``applicants`` array (wherever it is among the keys); None when it is not that shape."""
     import msgspec
@@ -420,7 +427,7 @@ def _array_bounds(data: bytearray) -> tuple[dict[str, Any], int, int] | None:
     return {"routes": head.routes, "schools": head.schools, "applicants": []}, start, end
 
 
-def _offset(whole: bytearray, part: Any) -> int:
+def _offset(whole: Buffer, part: Any) -> int:
     """Where ``part`` (a zero-copy view into ``whole``) starts inside it; -1 if it is not."""
     import numpy as np
 
@@ -429,7 +436,7 @@ def _offset(whole: bytearray, part: Any) -> int:
     return at - base if 0 <= at - base < len(whole) else -1
 
 
-def _boundary(data: bytearray, at: int, hi: int) -> int:
+def _boundary(data: Buffer, at: int, hi: int) -> int:
     """The comma between two applicants at or after ``at`` (before ``hi``), or -1.
 
     Candidates are commas between two objects (any whitespace around); the object after the
@@ -455,11 +462,12 @@ def _boundary(data: bytearray, at: int, hi: int) -> int:
         at = comma + 1
 
 
-def _load_chunked(data: bytearray, dec: Any) -> Instance | None:
+def _load_chunked(data: Buffer, dec: Any) -> Instance | None:
     bounds = _array_bounds(data)
     if bounds is None:
         return None
     head, start, end = bounds
+    _release(data, 0, len(data))  # the whole file was read once to find the array
     builder, _ = builder_for(head)
     lo, hi = start + 1, end
     mid = _boundary(data, (lo + hi) // 2, hi) if hi - lo > 4 * _CHUNK_BYTES else -1
@@ -471,7 +479,7 @@ def _load_chunked(data: bytearray, dec: Any) -> Instance | None:
     return _build_in_two(builder, (data, lo, mid, hi), dec)
 
 
-def _build(builder: Builder, data: bytearray, lo: int, hi: int, dec: Any) -> bool:
+def _build(builder: Builder, data: Buffer, lo: int, hi: int, dec: Any) -> bool:
     """Decode ``data[lo:hi]`` (array content) chunk by chunk; False if it would not split."""
     pos = lo
     while pos < hi:
@@ -482,12 +490,26 @@ def _build(builder: Builder, data: bytearray, lo: int, hi: int, dec: Any) -> boo
         if kind == "plain" or not builder.add_structs(items):
             builder.add_all(items if kind == "plain" else dec[1](b"[" + data[pos:stop] + b"]"))
         del items
+        _release(data, pos, stop)
         pos = stop + 1
     return True
 
 
+def _release(data: Buffer, lo: int, hi: int) -> None:
+    """Give back the memory of ``data[lo:hi]`` (whole pages) if it is a file map: its pages
+    are read again from the file if touched again (the bytes are unchanged)."""
+    import mmap
+
+    if not isinstance(data, mmap.mmap) or not hasattr(mmap, "MADV_DONTNEED"):
+        return
+    first = -(-lo // mmap.PAGESIZE) * mmap.PAGESIZE
+    last = hi // mmap.PAGESIZE * mmap.PAGESIZE
+    if last > first:
+        data.madvise(mmap.MADV_DONTNEED, first, last - first)
+
+
 def _build_in_two(
-    builder: Builder, span: tuple[bytearray, int, int, int], dec: Any
+    builder: Builder, span: tuple[Buffer, int, int, int], dec: Any
 ) -> Instance | None:
     """Both cores: a forked child builds the second half while this process builds the first."""
     import os
@@ -523,7 +545,7 @@ def _build_in_two(
     return _merge(first, payload)
 
 
-def _child(builder: Builder, span: tuple[bytearray, int, int], dec: Any, fd: int) -> None:
+def _child(builder: Builder, span: tuple[Buffer, int, int], dec: Any, fd: int) -> None:
     import os
     import pickle
 
@@ -544,7 +566,7 @@ def _child(builder: Builder, span: tuple[bytearray, int, int], dec: Any, fd: int
     os._exit(code)
 
 
-def _next_chunk(data: bytearray, pos: int, hi: int, dec: Any) -> tuple[str, list[Any], int] | None:
+def _next_chunk(data: Buffer, pos: int, hi: int, dec: Any) -> tuple[str, list[Any], int] | None:
     cut = _boundary(data, pos + _CHUNK_BYTES, hi) if hi - pos > _CHUNK_BYTES else -1
     for _ in range(4):
         stop = hi if cut < 0 else cut
@@ -557,9 +579,7 @@ def _next_chunk(data: bytearray, pos: int, hi: int, dec: Any) -> tuple[str, list
     return None
 
 
-def _decode_in_place(
-    data: bytearray, pos: int, stop: int, dec: Any
-) -> tuple[str, list[Any]] | None:
+def _decode_in_place(data: Buffer, pos: int, stop: int, dec: Any) -> tuple[str, list[Any]] | None:
     """Decode ``[`` + data[pos:stop] + ``]`` without copying: patch the two bytes around it."""
     before, after = data[pos - 1], data[stop]
     data[pos - 1], data[stop] = ord("["), ord("]")
