@@ -28,21 +28,21 @@ def solve_reference(data: bytes | bytearray | mmap.mmap) -> bytes:
     from chalicelib.admissions.allocation import reference
     from chalicelib.admissions.allocation.instance import load_plain
 
-    if isinstance(data, mmap.mmap):
-        data = data[:]
-    inst = load_plain(data)
+    inst = load_plain(data[:] if isinstance(data, mmap.mmap) else data)
     doc = reference.result_document(inst, reference.allocate(inst))
     return json.dumps(doc, separators=(",", ":")).encode()
 
 
-def _read(path: str) -> bytearray | mmap.mmap:
+def _read(path: str, mapped: bool = True) -> bytearray | mmap.mmap:
     """The file as a private (copy-on-write) map the fast decoder patches in place and gives
-    back page by page; a bytearray when it cannot be mapped (empty, a pipe)."""
+    back page by page; a bytearray when it cannot be mapped (empty, a pipe) or for the
+    baseline (which reads the whole file, as it always did)."""
     import os
 
     with open(path, "rb") as fh:
         try:
-            return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY)
+            if mapped:
+                return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY)
         except (ValueError, OSError):
             pass
         data = bytearray(os.fstat(fh.fileno()).st_size)
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", choices=("fast", "reference"), default="fast")
     args = parser.parse_args(argv)
     try:
-        data = _read(args.instance)
+        data = _read(args.instance, mapped=args.engine == "fast")
     except OSError as exc:
         return _fail(f"cannot read {args.instance}: {exc.strerror}")
     solve = solve_fast if args.engine == "fast" else solve_reference
