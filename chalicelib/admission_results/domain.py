@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from chalicelib.admissions import allocation
 from chalicelib.admissions.application import Application, Outcome
 from chalicelib.admissions.domain import Period, Route
 from chalicelib.admissions.records import PeriodSchool
@@ -140,10 +141,15 @@ class Candidate:
 
 @dataclass
 class Instance:
-    doc: dict[str, Any]  # the CLI's instance JSON
+    spec: allocation.AllocationInstance  # what the engine's typed API takes
     candidates: dict[str, Candidate]
     fields: dict[str, tuple[str, ...]]  # route -> criteria fields
     problems: list[str] = field(default_factory=list)
+
+    @property
+    def doc(self) -> dict[str, Any]:
+        """The same instance as the CLI's JSON (for files and tests; the jobs never build it)."""
+        return self.spec.to_document()
 
 
 def _number(value: object) -> float | None:
@@ -163,22 +169,25 @@ def build_instance(
     routes = {r.id: r for r in period.routes}
     fields = {r.id: tuple(c.field for c in r.criteria) for r in period.routes}
     by_npsn = {s.npsn: s for s in schools}
-    doc: dict[str, Any] = {
-        "routes": [
-            {
-                "id": r.id,
-                "spill_to": r.spill_to,
-                "criteria": [{"field": c.field, "order": c.order} for c in r.criteria],
-            }
+    applicants: list[allocation.Applicant] = []
+    spec = allocation.AllocationInstance(
+        routes=[
+            allocation.RouteSpec(
+                r.id,
+                [allocation.Criterion(c.field, c.order) for c in r.criteria],
+                r.spill_to,
+            )
             for r in period.routes
         ],
-        "schools": [
-            {"id": s.npsn, "seats": {rid: max(int(s.seats.get(rid, 0)), 0) for rid in routes}}
+        schools=[
+            allocation.SchoolSeats(
+                s.npsn, {rid: max(int(s.seats.get(rid, 0)), 0) for rid in routes}
+            )
             for s in by_npsn.values()
         ],
-        "applicants": [],
-    }
-    inst = Instance(doc, {}, fields)
+        applicants=applicants,
+    )
+    inst = Instance(spec, {}, fields)
     for app in apps:
         reg = app.registration
         if reg is None or app.id in inst.candidates:
@@ -190,7 +199,7 @@ def build_instance(
         attrs.setdefault("registration_seq", float(reg.seq))
         kept: list[int] = []
         values: list[tuple[float, ...]] = []
-        choices_doc: list[dict[str, Any]] = []
+        choices: list[allocation.Choice] = []
         missing: set[str] = set()
         for i, npsn in enumerate(reg.choices):
             cattrs = _numeric(reg.choice_attrs[i]) if i < len(reg.choice_attrs) else {}
@@ -206,34 +215,28 @@ def build_instance(
                 row.append(float(value))
             kept.append(i)
             values.append(tuple(row))
-            choices_doc.append({"school": npsn, "attrs": cattrs})
+            choices.append(allocation.Choice(npsn, cattrs))
         if missing:
             inst.problems.append(f"{app.id}: missing ranking values {sorted(missing)}")
             continue
         inst.candidates[app.id] = Candidate(
             app.id, reg.route, app.child.name, tuple(reg.choices), tuple(kept), tuple(values)
         )
-        doc["applicants"].append(
-            {"id": app.id, "route": reg.route, "attrs": attrs, "choices": choices_doc}
-        )
+        applicants.append(allocation.Applicant(app.id, reg.route, choices, attrs))
     return inst
 
 
 def solve(inst: Instance) -> dict[str, Any]:
-    """Run the allocation engine in this process (no fork, no JSON round trip): the result
-    document of the CLI (assignments, ranks, cutoffs, seats)."""
-    from chalicelib.admissions.allocation import engine
-    from chalicelib.admissions.allocation.instance import compact, from_document
-
-    if not inst.doc["schools"]:
+    """Run the allocation engine in this process through its typed API (no fork, no JSON):
+    the result document of the CLI (assignments, ranks, cutoffs, seats)."""
+    if not inst.spec.schools:
         return {
             "assignments": {aid: None for aid in inst.candidates},
             "ranks": {aid: [] for aid in inst.candidates},
             "cutoffs": {},
             "seats": {},
         }
-    parsed = compact(from_document(inst.doc))
-    return engine.result_document(parsed, engine.allocate(parsed))
+    return allocation.allocate(inst.spec).to_document()
 
 
 # -- reading a result ---------------------------------------------------------------------------

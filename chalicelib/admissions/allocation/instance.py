@@ -9,8 +9,13 @@ Every error raises :class:`InvalidInstance` with one line of text.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import mmap
 
 Number = int | float
 _NUMERIC = (int, float)
@@ -264,7 +269,7 @@ class Builder:
             return False
         return True
 
-    def _add_structs(self, apps: list[Any]) -> None:
+    def _add_structs(self, apps: Sequence[Any]) -> None:
         inst, rindex, sindex = self.inst, self._rindex, self._sindex
         fields = [r.fields for r in inst.routes]
         ids, aroute, astart = inst.app_ids, inst.app_route, inst.app_start
@@ -286,6 +291,27 @@ class Builder:
                     vals.append(cattrs[name] if name in cattrs else attrs[name])
             astart.append(len(eschool))
 
+    def add_typed(self, apps: Sequence[Any]) -> None:
+        """Add typed applicants (``api.Applicant``): the struct pass with the number checks a
+        decoder would have made, redone carefully (for the error) if anything is wrong."""
+        inst = self.inst
+        mark = (len(inst.app_ids), len(inst.entry_school), [len(v) for v in inst.route_vals])
+        numeric = _NUMERIC_TYPES.issuperset
+        try:
+            for app in apps:
+                if type(app.id) is not str or not numeric(map(type, app.attrs.values())):
+                    raise _Retry
+                for choice in app.choices:
+                    if type(choice.school) is not str:
+                        raise _Retry
+                    if not numeric(map(type, choice.attrs.values())):
+                        raise _Retry
+            self._add_structs(apps)
+        except (KeyError, TypeError, AttributeError, _Retry):
+            self._rollback(*mark)
+            for app in apps:
+                self.add(_plain(app))
+
     def finish(self) -> Instance:
         _check_unique(self.inst.app_ids)
         inst = self.inst
@@ -296,6 +322,16 @@ class Builder:
                 local.append(counts[r])
                 counts[r] += 1
         return inst
+
+
+def _plain(app: Any) -> dict[str, Any]:
+    """A typed applicant as the JSON object it stands for (the careful path reads those)."""
+    return {
+        "id": app.id,
+        "route": app.route,
+        "attrs": dict(app.attrs),
+        "choices": [{"school": c.school, "attrs": dict(c.attrs)} for c in app.choices],
+    }
 
 
 def _check_unique(ids: list[str]) -> None:
@@ -336,100 +372,144 @@ def _reject_constant(name: str) -> None:
 
 
 _CHUNK_BYTES = 8_000_000
-_KEY = b'"applicants"'
+Buffer = Any  # a bytearray or a private mmap.mmap: both are patched in place
+# A comma between two objects: between two applicants, or two choices of one applicant.
+_BETWEEN_OBJECTS = re.compile(rb"\}[ \t\r\n]*(,)[ \t\r\n]*\{")
+_PROBE_BYTES = (4_096, 65_536)
 
 
-def load_fast(data: bytes | bytearray) -> Instance:
+def load_fast(data: bytes | bytearray | mmap.mmap) -> Instance:
     """Decode with msgspec/orjson, the applicants array in chunks, on both cores.
 
-    The chunking is only a fast path: it splits the (last) ``applicants`` array at candidate
-    element boundaries and lets the decoder validate every piece; whenever anything does not
-    fit, the whole document is decoded at once instead, with identical results. A bytearray is
-    decoded in place (its bytes are patched and restored around each piece).
+    msgspec decodes the top-level object with the ``applicants`` array kept as raw bytes
+    (a zero-copy view), so any key order and any whitespace are fine. The array is then cut
+    into chunks at applicant boundaries and each chunk decoded into typed structs. The cutting
+    is only a fast path: the decoder validates every piece (a cut at the wrong depth makes it
+    fail), and whenever anything does not fit the whole document is decoded at once instead,
+    with identical results. A bytearray or a private (copy-on-write) file map is decoded in
+    place (its bytes are patched and restored around each piece); a map's pages are given back
+    as soon as they are decoded, so the file never has to be in memory all at once.
     """
+    import mmap
+
     import orjson
 
-    buf = data if isinstance(data, bytearray) else bytearray(data)
+    buf = data if isinstance(data, bytearray | mmap.mmap) else bytearray(data)
     inst = _load_chunked(buf, _decoders())
     if inst is not None:
         return inst
     try:
-        doc = orjson.loads(buf)
+        doc = orjson.loads(buf if isinstance(buf, bytearray) else buf[:])
     except orjson.JSONDecodeError as exc:
         raise _fail(f"not valid JSON: {exc}") from None
     return from_document(doc)
 
 
-def _last_nonspace(data: bytearray, stop: int) -> int:
-    i = stop - 1
-    while i >= 0 and data[i] in b" \t\r\n":
-        i -= 1
-    return i
+def _array_bounds(data: Buffer) -> tuple[dict[str, Any], int, int] | None:
+    """The document without its applicants, and the offsets of the ``[`` and ``]`` of the
+    ``applicants`` array (wherever it is among the keys); None when it is not that shape."""
+    import msgspec
 
-
-def _array_bounds(data: bytearray) -> tuple[int, int] | None:
-    """Byte offsets of ``[`` and ``]`` of a trailing ``"applicants": [...]`` member."""
-    key = data.rfind(_KEY)
-    close = _last_nonspace(data, len(data))
-    if key < 0 or close < 0 or data[close] != ord("}"):
+    top = msgspec.defstruct(
+        "Top", [("routes", Any), ("schools", Any), ("applicants", msgspec.Raw)], gc=False
+    )
+    try:
+        head: Any = msgspec.json.decode(data, type=top)
+    except (msgspec.DecodeError, msgspec.ValidationError):
         return None
-    end = _last_nonspace(data, close)
-    start = data.find(b"[", key + len(_KEY), key + len(_KEY) + 64)
-    if start < 0 or end <= start or data[end] != ord("]"):
+    raw = head.applicants
+    start, size = _offset(data, raw), len(raw)
+    head.applicants = None  # the raw view holds the buffer
+    del raw
+    end = start + size - 1
+    if start < 0 or size < 2 or data[start] != ord("[") or data[end] != ord("]"):
         return None
-    if data[key + len(_KEY) : start].strip() != b":":
-        return None
-    return start, end
+    return {"routes": head.routes, "schools": head.schools, "applicants": []}, start, end
 
 
-def _load_chunked(data: bytearray, dec: Any) -> Instance | None:
+def _offset(whole: Buffer, part: Any) -> int:
+    """Where ``part`` (a zero-copy view into ``whole``) starts inside it; -1 if it is not."""
+    import numpy as np
+
+    base = np.frombuffer(whole, dtype=np.uint8).ctypes.data
+    at = np.frombuffer(part, dtype=np.uint8).ctypes.data if len(part) else -1
+    return at - base if 0 <= at - base < len(whole) else -1
+
+
+def _boundary(data: Buffer, at: int, hi: int) -> int:
+    """The comma between two applicants at or after ``at`` (before ``hi``), or -1.
+
+    Candidates are commas between two objects (any whitespace around); the object after the
+    comma must decode on its own and have ``choices`` (a choice never has, in a valid
+    instance). Only a guess: a wrong one makes the chunk fail to decode and costs a retry.
+    """
+    decoder = json.JSONDecoder()
+    while True:
+        m = _BETWEEN_OBJECTS.search(data, at, hi)
+        if m is None:
+            return -1
+        comma = m.start(1)
+        brace = m.end() - 1
+        for size in _PROBE_BYTES:
+            text = bytes(data[brace : min(brace + size, hi)]).decode("utf-8", "replace")
+            try:
+                obj, _ = decoder.raw_decode(text)
+            except ValueError:
+                continue
+            if isinstance(obj, dict) and "choices" in obj:
+                return comma
+            break
+        at = comma + 1
+
+
+def _load_chunked(data: Buffer, dec: Any) -> Instance | None:
     bounds = _array_bounds(data)
     if bounds is None:
         return None
-    start, end = bounds
-    try:
-        head = dec[1](data[:start] + b"[]" + data[end + 1 :])
-    except ValueError:
-        return None
-    if not isinstance(head, dict) or head.get("applicants") != []:
-        return None
+    head, start, end = bounds
+    _release(data, 0, len(data))  # the whole file was read once to find the array
     builder, _ = builder_for(head)
     lo, hi = start + 1, end
-    first = data[lo : lo + 4096].lstrip()
-    if not first:  # empty (or oddly spaced) array: small, decode the usual way
-        return None
-    # Separator candidate: a comma followed by the first element's opening bytes. It cannot
-    # occur inside a string (its quote would be escaped there), and orjson rejects any piece
-    # cut at the wrong depth, so a wrong candidate only costs a retry.
-    sep = b"," + first[: first.find(b'"', first.find(b'"') + 1) + 1]
-    if not sep.startswith(b',{"'):
-        return None
-    mid = data.find(sep, (lo + hi) // 2, hi) if hi - lo > 4 * _CHUNK_BYTES else -1
+    mid = _boundary(data, (lo + hi) // 2, hi) if hi - lo > 4 * _CHUNK_BYTES else -1
     if mid < 0:
-        if not _build(builder, data, lo, hi, sep, dec):
+        if not _build(builder, data, lo, hi, dec):
             return None
         _check_unique(builder.inst.app_ids)
         return compact(builder.inst)
-    return _build_in_two(builder, (data, lo, mid, hi), sep, dec)
+    return _build_in_two(builder, (data, lo, mid, hi), dec)
 
 
-def _build(builder: Builder, data: bytearray, lo: int, hi: int, sep: bytes, dec: Any) -> bool:
+def _build(builder: Builder, data: Buffer, lo: int, hi: int, dec: Any) -> bool:
     """Decode ``data[lo:hi]`` (array content) chunk by chunk; False if it would not split."""
     pos = lo
     while pos < hi:
-        chunk = _next_chunk(data, pos, hi, sep, dec)
+        chunk = _next_chunk(data, pos, hi, dec)
         if chunk is None:
             return False
         kind, items, stop = chunk
         if kind == "plain" or not builder.add_structs(items):
             builder.add_all(items if kind == "plain" else dec[1](b"[" + data[pos:stop] + b"]"))
         del items
+        _release(data, pos, stop)
         pos = stop + 1
     return True
 
 
+def _release(data: Buffer, lo: int, hi: int) -> None:
+    """Give back the memory of ``data[lo:hi]`` (whole pages) if it is a file map: its pages
+    are read again from the file if touched again (the bytes are unchanged)."""
+    import mmap
+
+    if not isinstance(data, mmap.mmap) or not hasattr(mmap, "MADV_DONTNEED"):
+        return
+    first = -(-lo // mmap.PAGESIZE) * mmap.PAGESIZE
+    last = hi // mmap.PAGESIZE * mmap.PAGESIZE
+    if last > first:
+        data.madvise(mmap.MADV_DONTNEED, first, last - first)
+
+
 def _build_in_two(
-    builder: Builder, span: tuple[bytearray, int, int, int], sep: bytes, dec: Any
+    builder: Builder, span: tuple[Buffer, int, int, int], dec: Any
 ) -> Instance | None:
     """Both cores: a forked child builds the second half while this process builds the first."""
     import os
@@ -441,11 +521,11 @@ def _build_in_two(
     pid = os.fork()
     if pid == 0:  # child: build the second half, send it (or the error) back, exit at once
         os.close(read_fd)
-        _child(builder, (data, mid + 1, hi), sep, dec, write_fd)
+        _child(builder, (data, mid + 1, hi), dec, write_fd)
     os.close(write_fd)
     try:
         first = None
-        if _build(builder, data, lo, mid, sep, dec):
+        if _build(builder, data, lo, mid, dec):
             _check_unique(builder.inst.app_ids)
             first = compact(builder.inst)  # while the child still works
     except BaseException:
@@ -465,9 +545,7 @@ def _build_in_two(
     return _merge(first, payload)
 
 
-def _child(
-    builder: Builder, span: tuple[bytearray, int, int], sep: bytes, dec: Any, fd: int
-) -> None:
+def _child(builder: Builder, span: tuple[Buffer, int, int], dec: Any, fd: int) -> None:
     import os
     import pickle
 
@@ -475,7 +553,7 @@ def _child(
     try:
         fresh = Builder(builder.inst.routes, builder.inst.school_ids, builder.inst.seats)
         result: tuple[str, Any] = ("fallback", None)
-        if _build(fresh, *span, sep, dec):
+        if _build(fresh, *span, dec):
             _check_unique(fresh.inst.app_ids)
             result = ("ok", compact(fresh.inst))
     except InvalidInstance as exc:
@@ -488,10 +566,8 @@ def _child(
     os._exit(code)
 
 
-def _next_chunk(
-    data: bytearray, pos: int, hi: int, sep: bytes, dec: Any
-) -> tuple[str, list[Any], int] | None:
-    cut = data.find(sep, pos + _CHUNK_BYTES, hi)
+def _next_chunk(data: Buffer, pos: int, hi: int, dec: Any) -> tuple[str, list[Any], int] | None:
+    cut = _boundary(data, pos + _CHUNK_BYTES, hi) if hi - pos > _CHUNK_BYTES else -1
     for _ in range(4):
         stop = hi if cut < 0 else cut
         decoded = _decode_in_place(data, pos, stop, dec)
@@ -499,13 +575,11 @@ def _next_chunk(
             return decoded[0], decoded[1], stop
         if cut < 0:
             return None
-        cut = data.find(sep, cut + 1, hi)
+        cut = _boundary(data, cut + 1, hi)
     return None
 
 
-def _decode_in_place(
-    data: bytearray, pos: int, stop: int, dec: Any
-) -> tuple[str, list[Any]] | None:
+def _decode_in_place(data: Buffer, pos: int, stop: int, dec: Any) -> tuple[str, list[Any]] | None:
     """Decode ``[`` + data[pos:stop] + ``]`` without copying: patch the two bytes around it."""
     before, after = data[pos - 1], data[stop]
     data[pos - 1], data[stop] = ord("["), ord("]")
