@@ -67,7 +67,9 @@ class EmptyBody(Input):
 ModelRef = type[BaseModel] | str  # a model, or its dotted path (imported only when documented)
 
 
+@functools.cache
 def resolve_model(ref: ModelRef | None) -> type[BaseModel] | None:
+    """The model a route declares; resolved once per instance (every request asks for it)."""
     if ref is None or isinstance(ref, type):
         return ref
     module, _, name = ref.rpartition(".")

@@ -13,20 +13,17 @@ from __future__ import annotations
 
 import json
 import re
-import typing
 import zlib
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
 
 from chalicelib.core.aws import client as aws_client
-from chalicelib.core.http import ROUTE_DOCS
 from chalicelib.core.settings import get_settings
-from chalicelib.core.validators import mask_nik_like
 from tests.support import factories
 from tests.support.fixtures import Api, World, upload
+from tests.support.free_text import every_prose_field
 from tests.support.ppdb_api import Scene, child_body, period_body, upload_doc
 from tests.support.privacy import TABLE_SETTINGS, Captured, call, leaks, scan_all
 
@@ -55,44 +52,6 @@ class Typed:
         self.covered.add((method, path, field))
         self.n += 1
         return prefix + self.spellings[self.n % len(self.spellings)]
-
-
-# -- which fields take prose ------------------------------------------------------------------
-
-
-def _is_prose(annotation: object) -> bool:
-    if typing.get_origin(annotation) is typing.Annotated and any(
-        getattr(m, "func", None) is mask_nik_like for m in annotation.__metadata__
-    ):
-        return True
-    return any(_is_prose(a) for a in typing.get_args(annotation))
-
-
-def _prose_fields(model: type[BaseModel], prefix: str = "") -> set[str]:
-    found = set()
-    for name, info in model.model_fields.items():
-        if any(getattr(m, "func", None) is mask_nik_like for m in info.metadata) or _is_prose(
-            info.annotation
-        ):
-            found.add(prefix + name)
-        stack = [info.annotation]
-        while stack:
-            arg = stack.pop()
-            if isinstance(arg, type) and issubclass(arg, BaseModel):
-                found |= _prose_fields(arg, f"{prefix}{name}.")
-            stack.extend(typing.get_args(arg))
-    return found
-
-
-def every_prose_field() -> set[tuple[str, str, str]]:
-    import app  # noqa: F401 - registers every route
-
-    return {
-        (method, path, field)
-        for (method, path), doc in ROUTE_DOCS.items()
-        if doc.body is not None
-        for field in _prose_fields(doc.body)
-    }
 
 
 # -- the scenario -----------------------------------------------------------------------------

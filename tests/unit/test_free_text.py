@@ -7,39 +7,15 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Iterator
 
 import pytest
-from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from chalicelib.core.http import ROUTE_DOCS
 from chalicelib.core.schemas import Input, Prose
 from chalicelib.core.validators import mask_nik_like
+from tests.support.free_text import input_models, is_prose
 
 CANARY = "3671014403120001"
-
-
-def _input_models() -> list[type[BaseModel]]:
-    import app  # noqa: F401 - registers every route
-
-    seen: dict[str, type[BaseModel]] = {}
-    todo = [doc.body for doc in ROUTE_DOCS.values() if doc.body is not None]
-    while todo:
-        model = todo.pop()
-        if model.__qualname__ in seen:
-            continue
-        seen[model.__module__ + "." + model.__qualname__] = model
-        for info in model.model_fields.values():
-            todo.extend(_nested_models(info.annotation))
-    return list(seen.values())
-
-
-def _nested_models(annotation: object) -> Iterator[type[BaseModel]]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        yield annotation
-    for arg in typing.get_args(annotation):
-        yield from _nested_models(arg)
 
 
 def _is_constrained(info: FieldInfo) -> bool:
@@ -63,7 +39,7 @@ def _is_plain_str(annotation: object) -> bool:
 
 def _free_text_fields() -> list[tuple[str, str, FieldInfo]]:
     found = []
-    for model in _input_models():
+    for model in input_models():
         for name, info in model.model_fields.items():
             if _is_plain_str(info.annotation):
                 found.append((model.__qualname__, name, info))
@@ -71,7 +47,7 @@ def _free_text_fields() -> list[tuple[str, str, FieldInfo]]:
 
 
 def test_every_input_model_forbids_unknown_fields() -> None:
-    for model in _input_models():
+    for model in input_models():
         assert issubclass(model, Input) or model.model_config.get("extra") == "forbid", model
 
 
@@ -79,18 +55,13 @@ def test_every_unconstrained_text_field_is_prose() -> None:
     leaks = [
         f"{model}.{name}"
         for model, name, info in _free_text_fields()
-        if not _is_constrained(info)
-        and not any(getattr(m, "func", None) is mask_nik_like for m in info.metadata)
+        if not _is_constrained(info) and not is_prose(info)
     ]
     assert leaks == [], f"free-text fields without chalicelib.core.schemas.Prose: {leaks}"
 
 
 def test_the_walk_finds_the_known_free_text_fields() -> None:
-    prose = {
-        f"{model}.{name}"
-        for model, name, info in _free_text_fields()
-        if any(getattr(m, "func", None) is mask_nik_like for m in info.metadata)
-    }
+    prose = {f"{model}.{name}" for model, name, info in _free_text_fields() if is_prose(info)}
     for expected in ("ActionInput.reason", "DecisionIn.reason", "HomeIn.address"):
         assert expected in prose
 
